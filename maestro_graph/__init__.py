@@ -1,0 +1,58 @@
+"""maestro-graph: deterministic, graph-based MAESTRO threat modelling for agentic AI.
+
+Examples
+--------
+>>> import maestro_graph as mg
+>>> model = mg.example("rag-agent")
+>>> len(model.components) >= 20
+True
+"""
+
+from maestro_graph.api import (
+    example,
+    example_names,
+    example_path,
+    examples,
+    load_model,
+    model_from_text,
+)
+from maestro_graph.catalog import Catalog, load_catalog
+from maestro_graph.errors import MaestroInputError, Problem
+from maestro_graph.layers import Layer
+from maestro_graph.loading import Limits
+from maestro_graph.model import (
+    Attacker,
+    Component,
+    Exposure,
+    Flow,
+    FlowKind,
+    SystemInfo,
+    SystemModel,
+    Trust,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Attacker",
+    "Catalog",
+    "Component",
+    "Exposure",
+    "Flow",
+    "FlowKind",
+    "Layer",
+    "Limits",
+    "MaestroInputError",
+    "Problem",
+    "SystemInfo",
+    "SystemModel",
+    "Trust",
+    "__version__",
+    "example",
+    "example_names",
+    "example_path",
+    "examples",
+    "load_catalog",
+    "load_model",
+    "model_from_text",
+]

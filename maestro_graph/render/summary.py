@@ -1,0 +1,102 @@
+"""The one-screen summary ``maestro-graph validate`` prints for a valid model."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from maestro_graph.layers import Layer
+from maestro_graph.model import FlowKind, SystemModel
+
+
+def summary_data(model: SystemModel) -> dict[str, Any]:
+    """The validation summary as plain data (for ``--format json``)."""
+    by_layer = model.components_by_layer()
+    flow_counts = Counter(flow.kind for flow in model.flows)
+    explicit_entry = model.attacker is not None and model.attacker.entry is not None
+    return {
+        "model": model.name,
+        "source": model.source,
+        "valid": True,
+        "components": len(model.components),
+        "flows": len(model.flows),
+        "components_per_layer": {
+            layer.value: [c.id for c in by_layer[layer]] for layer in Layer
+        },
+        "flows_per_kind": {kind.value: flow_counts.get(kind, 0) for kind in FlowKind},
+        "entry_components": [c.id for c in model.entry_components()],
+        "entry_source": "attacker.entry" if explicit_entry else "default (public or untrusted)",
+        "missing_layers": [layer.value for layer in model.missing_layers()],
+    }
+
+
+def _wrap_ids(ids: list[str], width: int, indent: int) -> str:
+    lines: list[str] = []
+    current = ""
+    for item in ids:
+        candidate = f"{current}, {item}" if current else item
+        if len(candidate) > width and current:
+            lines.append(current + ",")
+            current = item
+        else:
+            current = candidate
+    lines.append(current)
+    return ("\n" + " " * indent).join(lines)
+
+
+def render_summary_text(model: SystemModel) -> str:
+    """The validation summary as terminal text.
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> print(render_summary_text(mg.example("netmon")).splitlines()[0][:40])
+    valid: Network monitoring agent (netmon)
+    """
+    data = summary_data(model)
+    label = model.name + (f" ({_example_or_file(model)})" if model.source else "")
+    lines = [
+        f"valid: {label}",
+        f"{data['components']} components, {data['flows']} flows",
+        "",
+        "Components per layer",
+    ]
+    width = max(len(layer.info.label) for layer in Layer)
+    for layer in reversed(Layer):  # L7 at the top, as the stack is drawn
+        ids = data["components_per_layer"][layer.value]
+        names = _wrap_ids(ids, 100 - width - 8, width + 8) if ids else "-"
+        lines.append(f"  {layer.info.label:<{width}} {len(ids):>3}  {names}")
+    lines += ["", "Flows per kind"]
+    lines.append(
+        "  " + "  ".join(f"{kind} {count}" for kind, count in data["flows_per_kind"].items() if count)
+    )
+    lines += ["", f"Entry components ({data['entry_source']})"]
+    for component in model.entry_components():
+        why = f"exposure {component.exposure.value}, trust {component.trust.value}"
+        lines.append(f"  {component.id} ({component.layer.value} {component.kind}; {why})")
+    if not data["entry_components"]:
+        lines.append("  none: no component is public or untrusted and attacker.entry is not set")
+    missing = data["missing_layers"]
+    lines += [""]
+    if missing:
+        lines.append(
+            "Layers with no component: "
+            + ", ".join(Layer(m).info.label for m in missing)
+            + " (MAESTRO warns that coverage gaps hide here; model them if they exist)"
+        )
+    else:
+        lines.append("Every layer has at least one component.")
+    return "\n".join(lines)
+
+
+def _example_or_file(model: SystemModel) -> str:
+    source = model.source or ""
+    if "/examples/" in source.replace("\\", "/"):
+        return source.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".yaml")
+    return source
+
+
+def render_summary_json(model: SystemModel) -> str:
+    """The validation summary as JSON text."""
+    return json.dumps(summary_data(model), indent=2)
