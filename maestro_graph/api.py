@@ -4,7 +4,7 @@ Examples
 --------
 >>> import maestro_graph as mg
 >>> model = mg.example("netmon")
->>> model.component("memory").layer
+>>> model.component("history").layer
 <Layer.L2: 'L2'>
 >>> "rag-agent" in mg.example_names()
 True

@@ -44,14 +44,44 @@ class MaestroGroup(click.Group):
 
 
 def model_input(command: F) -> F:
-    """Adds MODEL / --example NAME / --rules DIR / size limits, resolved into ``model``+``catalog``."""
+    """Add MODEL / --example / --rules / size limits, resolved into ``model`` and ``catalog``."""
 
     @click.argument("model_file", metavar="MODEL", required=False, type=click.Path(dir_okay=False))
-    @click.option("--example", "example_name", metavar="NAME", help="Use a bundled example instead of MODEL (see `maestro-graph examples`).")
-    @click.option("--rules", "rule_dirs", metavar="DIR", multiple=True, type=click.Path(file_okay=False), help="Add a rule folder to the catalog (repeatable); same ids override built-ins.")
-    @click.option("--max-components", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_components, show_default=True, help="Refuse models with more components.")
-    @click.option("--max-flows", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_flows, show_default=True, help="Refuse models with more flows.")
-    @click.option("--max-file-bytes", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_file_bytes, show_default=True, help="Refuse larger model files.")
+    @click.option(
+        "--example",
+        "example_name",
+        metavar="NAME",
+        help="Use a bundled example instead of MODEL (see `maestro-graph examples`).",
+    )
+    @click.option(
+        "--rules",
+        "rule_dirs",
+        metavar="DIR",
+        multiple=True,
+        type=click.Path(file_okay=False),
+        help="Add a rule folder to the catalog (repeatable); same ids override built-ins.",
+    )
+    @click.option(
+        "--max-components",
+        type=click.IntRange(min=1),
+        default=DEFAULT_LIMITS.max_components,
+        show_default=True,
+        help="Refuse models with more components.",
+    )
+    @click.option(
+        "--max-flows",
+        type=click.IntRange(min=1),
+        default=DEFAULT_LIMITS.max_flows,
+        show_default=True,
+        help="Refuse models with more flows.",
+    )
+    @click.option(
+        "--max-file-bytes",
+        type=click.IntRange(min=1),
+        default=DEFAULT_LIMITS.max_file_bytes,
+        show_default=True,
+        help="Refuse larger model files.",
+    )
     @functools.wraps(command)
     def wrapper(
         model_file: str | None,
@@ -79,7 +109,10 @@ def model_input(command: F) -> F:
 
 def output_option(command: F) -> F:
     return click.option(
-        "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of standard output."
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Write to FILE instead of standard output.",
     )(command)
 
 
@@ -92,7 +125,10 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text)
 
 
-@click.group(cls=MaestroGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=MaestroGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="maestro-graph")
 def main() -> None:
     """Graph-based MAESTRO threat modelling for agentic AI systems.
@@ -113,7 +149,14 @@ def main() -> None:
 
 @main.command()
 @model_input
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @output_option
 def validate(model: SystemModel, catalog: Catalog, output_format: str, output: str | None) -> None:
     """Check a model file and summarise it: components per layer, flows, attacker entries.
@@ -144,7 +187,13 @@ def schema(output: str | None) -> None:
 
 
 @main.command("examples")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 def examples_command(output_format: str) -> None:
     """List the bundled example models (use one with --example NAME).
 

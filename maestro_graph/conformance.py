@@ -60,5 +60,7 @@ def check_model(model: SystemModel, catalog: Catalog) -> SystemModel:
     issues = catalog_issues(model, catalog)
     if issues:
         source = model.source or "<model>"
-        raise MaestroInputError(Problem(source, model.line_of(path), message) for path, message in issues)
+        raise MaestroInputError(
+            Problem(source, model.line_of(path), message) for path, message in issues
+        )
     return model

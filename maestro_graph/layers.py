@@ -83,7 +83,7 @@ class Layer(StrEnum):
         >>> Layer.parse("L9")
         Traceback (most recent call last):
         ...
-        ValueError: unknown layer 'L9'; valid layers: L1 (Foundation Models), L2 (Data Operations), L3 (Agent Frameworks), L4 (Deployment and Infrastructure), L5 (Evaluation and Observability), L6 (Security and Compliance), L7 (Agent Ecosystem)
+        ValueError: unknown layer 'L9'; valid layers: L1 (Foundation Models), ...
         """
         if isinstance(text, Layer):
             return text
@@ -93,7 +93,9 @@ class Layer(StrEnum):
         try:
             return cls(candidate)
         except ValueError:
-            raise ValueError(f"unknown layer {str(text)!r}; valid layers: {valid_layers_text()}") from None
+            raise ValueError(
+                f"unknown layer {str(text)!r}; valid layers: {valid_layers_text()}"
+            ) from None
 
     @classmethod
     def parse_list(cls, text: str | Iterable[str]) -> tuple[Layer, ...]:
@@ -104,7 +106,9 @@ class Layer(StrEnum):
         >>> Layer.parse_list("L4, l5")
         (<Layer.L4: 'L4'>, <Layer.L5: 'L5'>)
         """
-        parts = text.split(",") if isinstance(text, str) else [p for t in text for p in t.split(",")]
+        parts = (
+            text.split(",") if isinstance(text, str) else [p for t in text for p in t.split(",")]
+        )
         return tuple(cls.parse(part) for part in parts if part.strip())
 
 

@@ -159,14 +159,18 @@ class _Builder:
         try:
             return constructor(_SCALAR_CONSTRUCTOR, node)
         except (yaml.YAMLError, ValueError) as error:
-            raise self.fail(node, f"invalid {node.tag.rsplit(':', 1)[-1]} value {node.value!r}") from error
+            raise self.fail(
+                node, f"invalid {node.tag.rsplit(':', 1)[-1]} value {node.value!r}"
+            ) from error
 
     def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         merged: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
-                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
                 for source in sources:
                     if not isinstance(source, yaml.MappingNode):
                         raise self.fail(source, "a YAML merge key ('<<') must name a mapping")
@@ -179,6 +183,8 @@ class _Builder:
             if key in result:
                 raise self.fail(key_node, f"duplicate key {key!r} in the same mapping")
             result[key] = self.build(value_node, (*path, key))
+            # A block value starts on the line after its key; users look for the key.
+            self.lines[(*path, key)] = key_node.start_mark.line + 1
         for key, value in merged.items():
             result.setdefault(key, value)
         return result
@@ -252,7 +258,7 @@ def parse_document(
     >>> parse_document("a: !!python/object:os.system x", "bad.yaml")
     Traceback (most recent call last):
     ...
-    maestro_graph.errors.MaestroInputError: bad.yaml:1: YAML tag 'tag:yaml.org,2002:python/object:os.system' is not allowed; a model holds plain data only (maps, lists, strings, numbers, booleans, null, dates)
+    maestro_graph.errors.MaestroInputError: bad.yaml:1: YAML tag '...python/object...' is not ...
     """
     if is_json:
         return _parse_json(text, source)
@@ -306,7 +312,9 @@ def read_document(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Docum
     except FileNotFoundError:
         raise MaestroInputError.single(source, None, "file not found") from None
     except OSError as error:
-        raise MaestroInputError.single(source, None, f"cannot read file: {error.strerror}") from None
+        raise MaestroInputError.single(
+            source, None, f"cannot read file: {error.strerror}"
+        ) from None
     if path.is_dir():
         raise MaestroInputError.single(source, None, "is a directory, expected a YAML or JSON file")
     if size > limits.max_file_bytes:
@@ -321,5 +329,37 @@ def read_document(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Docum
     except UnicodeDecodeError as error:
         raise MaestroInputError.single(source, None, f"not UTF-8 text ({error.reason})") from None
     except OSError as error:
-        raise MaestroInputError.single(source, None, f"cannot read file: {error.strerror}") from None
+        raise MaestroInputError.single(
+            source, None, f"cannot read file: {error.strerror}"
+        ) from None
     return parse_document(text, source, is_json=path.suffix.lower() == ".json", limits=limits)
+
+
+_YAML_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+class _SafeDumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, with strings that YAML readers would alter written double-quoted."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # PyYAML may emit NEL and Unicode line separators inside single-quoted or plain scalars,
+    # where a reader folds them into spaces; double quotes escape them and keep them intact.
+    if any(mark in value for mark in _YAML_LINE_BREAKS) or not value.isprintable():
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return dumper.represent_str(value)
+
+
+_SafeDumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    """Write plain data as YAML that :func:`parse_document` reads back identically.
+
+    Examples
+    --------
+    >>> text = dump_yaml({"name": "odd\\x85name", "n": 1})
+    >>> parse_document(text).data == {"name": "odd\\x85name", "n": 1}
+    True
+    """
+    return yaml.dump(data, Dumper=_SafeDumper, allow_unicode=True, sort_keys=False, width=100)

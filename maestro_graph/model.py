@@ -32,7 +32,7 @@ Examples
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -49,7 +49,7 @@ from pydantic import (
 
 from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
 from maestro_graph.layers import Layer
-from maestro_graph.loading import DEFAULT_LIMITS, Document, Limits
+from maestro_graph.loading import DEFAULT_LIMITS, Document, Limits, dump_yaml
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 MODEL_FORMAT_VERSION = 1
@@ -61,7 +61,9 @@ ComponentId = Annotated[
     str,
     Field(
         pattern=ID_PATTERN,
-        description="Component id: lower-case letters, digits, '_', '.', '-'; starts with a letter or digit",
+        description=(
+            "Component id: lower-case letters, digits, '_', '.', '-'; starts with a letter or digit"
+        ),
     ),
 ]
 
@@ -127,8 +129,12 @@ class Component(_ModelPart):
     name: str = Field(
         "", description="Human-readable name; defaults to the id", validate_default=False
     )
-    layer: LayerField = Field(description="MAESTRO layer, L1 (Foundation Models) to L7 (Agent Ecosystem)")
-    kind: str = Field(description="What the component is, from the catalog's kind vocabulary for its layer")
+    layer: LayerField = Field(
+        description="MAESTRO layer, L1 (Foundation Models) to L7 (Agent Ecosystem)"
+    )
+    kind: str = Field(
+        description="What the component is, from the catalog's kind vocabulary for its layer"
+    )
     exposure: Exposure = Field(
         Exposure.INTERNAL, description="public | partner | internal | isolated: who can reach it"
     )
@@ -161,7 +167,9 @@ class Flow(_ModelPart):
 
     source: ComponentId = Field(alias="from", description="Id of the component it goes from")
     target: ComponentId = Field(alias="to", description="Id of the component it goes to")
-    kind: FlowKind = Field(description="; ".join(f"{k.value}: {v}" for k, v in FLOW_KIND_MEANINGS.items()))
+    kind: FlowKind = Field(
+        description="; ".join(f"{k.value}: {v}" for k, v in FLOW_KIND_MEANINGS.items())
+    )
     controls: tuple[str, ...] = Field((), description="Ids of catalog controls on the flow itself")
     label: str | None = Field(None, description="What the flow carries, in a few words")
 
@@ -179,7 +187,9 @@ class Attacker(_ModelPart):
 
     entry: tuple[ComponentId, ...] | None = Field(
         None,
-        description="Components the attacker starts from; default: exposure public or trust untrusted",
+        description=(
+            "Components the attacker starts from; default: exposure public or trust untrusted"
+        ),
     )
     targets: tuple[ComponentId, ...] | None = Field(
         None, description="Only chains ending at these components; default: any component"
@@ -309,8 +319,9 @@ class SystemModel(_ModelPart):
         """The model as plain data in the file format (``from``/``to`` for flows)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
-    def __iter__(self) -> Iterator[Any]:  # pragma: no cover - a model is not a sequence
-        raise TypeError("iterate over model.components or model.flows")
+    def to_yaml(self) -> str:
+        """The model as YAML text in the file format; reading it back gives an equal model."""
+        return dump_yaml(self.to_data())
 
 
 def reference_issues(model: SystemModel) -> list[tuple[tuple[str | int, ...], str]]:
@@ -357,12 +368,18 @@ def reference_issues(model: SystemModel) -> list[tuple[tuple[str | int, ...], st
                 )
         if flow.source == flow.target:
             issues.append(
-                (("flows", index), f"flow from {flow.source!r} to itself; a flow joins two components")
+                (
+                    ("flows", index),
+                    f"flow from {flow.source!r} to itself; a flow joins two components",
+                )
             )
         seen_flows[flow.key] += 1
         if seen_flows[flow.key] == 2:
             issues.append(
-                (("flows", index), f"duplicate flow {flow}; merge their controls and labels into one")
+                (
+                    ("flows", index),
+                    f"duplicate flow {flow}; merge their controls and labels into one",
+                )
             )
     if model.attacker is not None:
         for field_name in ("entry", "targets"):
@@ -401,7 +418,9 @@ def _pydantic_message(error: Mapping[str, Any]) -> str:
             "'_', '.' or '-', starting with a letter or digit"
         )
     if kind == "literal_error" and loc == ("maestro",):
-        return f"maestro: unsupported format version {error['input']!r}; this version reads format 1"
+        return (
+            f"maestro: unsupported format version {error['input']!r}; this version reads format 1"
+        )
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind in {"enum", "literal_error"}:
         message += f", got {error['input']!r}"
@@ -454,14 +473,19 @@ def parse_model(document: Document, *, limits: Limits = DEFAULT_LIMITS) -> Syste
     >>> parse_model(parse_document(text, "demo.yaml"))
     Traceback (most recent call last):
     ...
-    maestro_graph.errors.MaestroInputError: demo.yaml:5: components[1].layer: unknown layer 'L9'; valid layers: L1 (Foundation Models), L2 (Data Operations), L3 (Agent Frameworks), L4 (Deployment and Infrastructure), L5 (Evaluation and Observability), L6 (Security and Compliance), L7 (Agent Ecosystem)
+    maestro_graph.errors.MaestroInputError: demo.yaml:5: components[1].layer: unknown layer ...
     """
     data = document.data
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"a {type(data).__name__}"
         raise MaestroInputError(
-            [document.problem((), f"a model file must be a mapping with 'maestro', 'system' and "
-                                  f"'components' keys; found {found}")]
+            [
+                document.problem(
+                    (),
+                    f"a model file must be a mapping with 'maestro', 'system' and "
+                    f"'components' keys; found {found}",
+                )
+            ]
         )
     size_problems = []
     for key, limit, option in (
@@ -490,7 +514,10 @@ def parse_model(document: Document, *, limits: Limits = DEFAULT_LIMITS) -> Syste
     issues = reference_issues(model)
     if issues:
         raise MaestroInputError(
-            [document.problem(path, f"{_location_text(path)}: {message}") for path, message in issues]
+            [
+                document.problem(path, f"{_location_text(path)}: {message}")
+                for path, message in issues
+            ]
         )
     model._document = document
     return model

@@ -25,7 +25,9 @@ def builtin_rules_dir() -> Path:
     raise FileNotFoundError(f"maestro-graph's rules/ folder was not found near {package_dir}")
 
 
-def _read_kinds(document: Document, kinds: dict[str, KindInfo], warnings: list[str]) -> list[Problem]:
+def _read_kinds(
+    document: Document, kinds: dict[str, KindInfo], warnings: list[str]
+) -> list[Problem]:
     problems: list[Problem] = []
     data = document.data
     if not isinstance(data, dict):
@@ -37,22 +39,33 @@ def _read_kinds(document: Document, kinds: dict[str, KindInfo], warnings: list[s
             problems.append(document.problem((layer_key,), str(error)))
             continue
         if not isinstance(entries, dict):
-            problems.append(document.problem((layer_key,), f"{layer_key} must map kind ids to descriptions"))
+            problems.append(
+                document.problem((layer_key,), f"{layer_key} must map kind ids to descriptions")
+            )
             continue
         for kind, description in entries.items():
-            if not isinstance(kind, str) or not kind.replace("_", "").isalnum() or not kind.islower():
-                problems.append(document.problem((layer_key, kind), f"invalid kind id {kind!r}; use snake_case"))
+            if (
+                not isinstance(kind, str)
+                or not kind.replace("_", "").isalnum()
+                or not kind.islower()
+            ):
+                problems.append(
+                    document.problem((layer_key, kind), f"invalid kind id {kind!r}; use snake_case")
+                )
                 continue
             previous = kinds.get(kind)
             if previous is not None and previous.layer is not layer:
                 problems.append(
                     document.problem(
-                        (layer_key, kind), f"kind {kind!r} is already defined on {previous.layer.value}"
+                        (layer_key, kind),
+                        f"kind {kind!r} is already defined on {previous.layer.value}",
                     )
                 )
                 continue
             if previous is not None:
-                warnings.append(f"{document.source}: kind {kind!r} overrides the built-in definition")
+                warnings.append(
+                    f"{document.source}: kind {kind!r} overrides the built-in definition"
+                )
             kinds[kind] = KindInfo(kind, layer, str(description or "").strip())
     return problems
 
@@ -71,7 +84,9 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
             digest.update(kinds_file.read_bytes())
             problems += _read_kinds(read_document(kinds_file), kinds, warnings)
         elif index == 0:
-            problems.append(Problem(str(kinds_file), None, "the built-in catalog has no kinds.yaml"))
+            problems.append(
+                Problem(str(kinds_file), None, "the built-in catalog has no kinds.yaml")
+            )
     if problems:
         raise MaestroInputError(problems)
     return Catalog(

@@ -32,7 +32,10 @@ class Catalog:
     _kinds_by_layer: Mapping[Layer, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        by_layer = {layer: tuple(k for k, info in self.kinds.items() if info.layer is layer) for layer in Layer}
+        by_layer = {
+            layer: tuple(k for k, info in self.kinds.items() if info.layer is layer)
+            for layer in Layer
+        }
         object.__setattr__(self, "kinds", MappingProxyType(dict(self.kinds)))
         object.__setattr__(self, "_kinds_by_layer", MappingProxyType(by_layer))
 

@@ -21,9 +21,7 @@ def summary_data(model: SystemModel) -> dict[str, Any]:
         "valid": True,
         "components": len(model.components),
         "flows": len(model.flows),
-        "components_per_layer": {
-            layer.value: [c.id for c in by_layer[layer]] for layer in Layer
-        },
+        "components_per_layer": {layer.value: [c.id for c in by_layer[layer]] for layer in Layer},
         "flows_per_kind": {kind.value: flow_counts.get(kind, 0) for kind in FlowKind},
         "entry_components": [c.id for c in model.entry_components()],
         "entry_source": "attacker.entry" if explicit_entry else "default (public or untrusted)",
@@ -52,7 +50,7 @@ def render_summary_text(model: SystemModel) -> str:
     --------
     >>> import maestro_graph as mg
     >>> print(render_summary_text(mg.example("netmon")).splitlines()[0][:40])
-    valid: Network monitoring agent (netmon)
+    valid: Network-monitoring agent (netmon)
     """
     data = summary_data(model)
     label = model.name + (f" ({_example_or_file(model)})" if model.source else "")
@@ -69,7 +67,8 @@ def render_summary_text(model: SystemModel) -> str:
         lines.append(f"  {layer.info.label:<{width}} {len(ids):>3}  {names}")
     lines += ["", "Flows per kind"]
     lines.append(
-        "  " + "  ".join(f"{kind} {count}" for kind, count in data["flows_per_kind"].items() if count)
+        "  "
+        + "  ".join(f"{kind} {count}" for kind, count in data["flows_per_kind"].items() if count)
     )
     lines += ["", f"Entry components ({data['entry_source']})"]
     for component in model.entry_components():
