@@ -23,7 +23,7 @@ demo: $(VENV)/.installed
 	$(BIN)/maestro-graph validate --example netmon
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check maestro_graph tests benchmarks
+	$(BIN)/ruff check .
 
 test: lint
 	$(BIN)/python -m pytest
