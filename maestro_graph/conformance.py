@@ -14,7 +14,7 @@ Issue = tuple[tuple[str | int, ...], str]
 
 
 def catalog_issues(model: SystemModel, catalog: Catalog) -> list[Issue]:
-    """Every use of an unknown kind (or a kind of another layer) in the model.
+    """Every unknown kind, kind of another layer, unknown or misplaced control in the model.
 
     Examples
     --------
@@ -46,6 +46,38 @@ def catalog_issues(model: SystemModel, catalog: Catalog) -> list[Issue]:
                 f"valid kinds on {component.layer.info.label}: {', '.join(valid)}"
             )
         issues.append((("components", index, "kind"), message))
+    issues += _control_issues(model, catalog)
+    return issues
+
+
+def _control_issues(model: SystemModel, catalog: Catalog) -> list[Issue]:
+    if not catalog.controls:
+        return []
+    issues: list[Issue] = []
+    placed = [
+        (("components", index), f"components[{index}]", "component", component.controls)
+        for index, component in enumerate(model.components)
+    ] + [
+        (("flows", index), f"flows[{index}]", "flow", flow.controls)
+        for index, flow in enumerate(model.flows)
+    ]
+    for path, where, place, control_ids in placed:
+        for position, control_id in enumerate(control_ids):
+            control = catalog.controls.get(control_id)
+            value_path = (*path, "controls", position)
+            if control is None:
+                hint = did_you_mean(control_id, catalog.controls)
+                issues.append(
+                    (value_path, f"{where}.controls: unknown control {control_id!r}{hint}")
+                )
+            elif place not in control.placement:
+                issues.append(
+                    (
+                        value_path,
+                        f"{where}.controls: control {control_id!r} cannot be placed on a {place}; "
+                        f"it goes on a {' or a '.join(control.placement)}",
+                    )
+                )
     return issues
 
 

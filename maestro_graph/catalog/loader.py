@@ -1,13 +1,30 @@
-"""Loading ``rules/`` (and users' rule folders) into a checked :class:`Catalog`."""
+"""Loading ``rules/`` (and users' rule folders) into a checked :class:`Catalog`.
+
+A rule folder may hold any of:
+
+- ``kinds.yaml``: layer -> {kind: description};
+- ``threats/*.yaml``: ``layer:`` (default for the file) and ``threats:`` (a list of entries);
+- ``controls/*.yaml``: ``layer:`` and ``controls:``;
+- ``atlas/*.yaml``: ``atlas_version:`` and ``techniques:``.
+
+Every problem is reported as ``FILE:LINE: message``: malformed entries, duplicate ids within a
+folder, and cross-references that do not resolve (unknown kind, control, ATLAS id). A user folder's
+entry with the id of a built-in one replaces it, with a warning.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from maestro_graph.catalog.types import Catalog, KindInfo
-from maestro_graph.errors import MaestroInputError, Problem
+from pydantic import BaseModel, ValidationError
+
+from maestro_graph.catalog.types import AtlasTechnique, Catalog, Control, KindInfo, Origin, Threat
+from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
 from maestro_graph.layers import Layer
 from maestro_graph.loading import Document, read_document
 
@@ -25,75 +42,263 @@ def builtin_rules_dir() -> Path:
     raise FileNotFoundError(f"maestro-graph's rules/ folder was not found near {package_dir}")
 
 
-def _read_kinds(
-    document: Document, kinds: dict[str, KindInfo], warnings: list[str]
-) -> list[Problem]:
-    problems: list[Problem] = []
+@dataclass
+class _Located:
+    """An entry with the document and path it was read from, for precise error lines."""
+
+    entry: Any
+    document: Document
+    path: tuple[str | int, ...]
+    folder: int
+
+    def problem(self, suffix: tuple[str | int, ...], message: str) -> Problem:
+        return self.document.problem((*self.path, *suffix), message)
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(self.document.source, self.document.line_of(self.path))
+
+
+@dataclass
+class _Collector:
+    kinds: dict[str, KindInfo] = field(default_factory=dict)
+    kind_origins: dict[str, _Located] = field(default_factory=dict)
+    threats: dict[str, _Located] = field(default_factory=dict)
+    controls: dict[str, _Located] = field(default_factory=dict)
+    atlas: dict[str, _Located] = field(default_factory=dict)
+    atlas_version: str = "unknown"
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, table: dict[str, _Located], what: str, located: _Located) -> None:
+        entry_id = located.entry.id
+        previous = table.get(entry_id)
+        if previous is not None and previous.folder == located.folder:
+            self.problems.append(
+                located.problem(
+                    ("id",),
+                    f"duplicate {what} id {entry_id!r} (first defined at {previous.origin})",
+                )
+            )
+            return
+        if previous is not None:
+            self.warnings.append(
+                f"{located.origin}: {what} {entry_id!r} overrides the one at {previous.origin}"
+            )
+        table[entry_id] = located
+
+
+def _pydantic_problems(
+    error: ValidationError, document: Document, base: tuple[str | int, ...]
+) -> Iterator[Problem]:
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        where = ".".join(str(part) for part in loc) or "entry"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif item["type"] not in {"missing"}:
+            message += f", got {item['input']!r}"
+        yield document.problem((*base, *loc), f"{where}: {message}")
+
+
+def _read_entries(
+    document: Document,
+    list_key: str,
+    entry_type: type[BaseModel],
+    folder: int,
+    collector: _Collector,
+) -> Iterator[_Located]:
+    data = document.data
+    if not isinstance(data, dict) or not isinstance(data.get(list_key), list):
+        collector.problems.append(
+            document.problem((), f"expected a mapping with a '{list_key}:' list")
+        )
+        return
+    default_layer = data.get("layer")
+    for index, raw in enumerate(data[list_key]):
+        path = (list_key, index)
+        if not isinstance(raw, dict):
+            collector.problems.append(
+                document.problem(path, f"{list_key}[{index}]: expected a mapping")
+            )
+            continue
+        if default_layer is not None and "layer" not in raw and "layer" in entry_type.model_fields:
+            raw = {**raw, "layer": default_layer}
+        try:
+            entry = entry_type.model_validate(raw)
+        except ValidationError as error:
+            collector.problems.extend(_pydantic_problems(error, document, path))
+            continue
+        yield _Located(entry, document, path, folder)
+
+
+def _read_kinds(document: Document, folder: int, collector: _Collector) -> None:
     data = document.data
     if not isinstance(data, dict):
-        return [document.problem((), "kinds.yaml must map each layer (L1..L7) to its kinds")]
+        collector.problems.append(
+            document.problem((), "kinds.yaml must map each layer (L1..L7) to its kinds")
+        )
+        return
     for layer_key, entries in data.items():
         try:
             layer = Layer.parse(layer_key)
         except ValueError as error:
-            problems.append(document.problem((layer_key,), str(error)))
+            collector.problems.append(document.problem((layer_key,), str(error)))
             continue
         if not isinstance(entries, dict):
-            problems.append(
+            collector.problems.append(
                 document.problem((layer_key,), f"{layer_key} must map kind ids to descriptions")
             )
             continue
         for kind, description in entries.items():
+            located = _Located(
+                KindInfo(str(kind), layer, str(description or "").strip()),
+                document,
+                (layer_key, kind),
+                folder,
+            )
             if (
                 not isinstance(kind, str)
                 or not kind.replace("_", "").isalnum()
                 or not kind.islower()
             ):
-                problems.append(
-                    document.problem((layer_key, kind), f"invalid kind id {kind!r}; use snake_case")
+                collector.problems.append(
+                    located.problem((), f"invalid kind id {kind!r}; use snake_case")
                 )
                 continue
-            previous = kinds.get(kind)
+            previous = collector.kinds.get(kind)
             if previous is not None and previous.layer is not layer:
-                problems.append(
-                    document.problem(
-                        (layer_key, kind),
-                        f"kind {kind!r} is already defined on {previous.layer.value}",
+                collector.problems.append(
+                    located.problem(
+                        (), f"kind {kind!r} is already defined on {previous.layer.value}"
                     )
                 )
                 continue
             if previous is not None:
-                warnings.append(
-                    f"{document.source}: kind {kind!r} overrides the built-in definition"
+                collector.warnings.append(
+                    f"{located.origin}: kind {kind!r} overrides the built-in definition"
                 )
-            kinds[kind] = KindInfo(kind, layer, str(description or "").strip())
-    return problems
+            collector.kinds[kind] = located.entry
+            collector.kind_origins[kind] = located
+
+
+def _folder_files(directory: Path) -> Iterator[tuple[str, Path]]:
+    if (directory / "kinds.yaml").is_file():
+        yield "kinds", directory / "kinds.yaml"
+    for section in ("atlas", "controls", "threats"):
+        folder = directory / section
+        if folder.is_dir():
+            for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+                yield section, path
+
+
+def _check_references(collector: _Collector) -> None:
+    kinds = collector.kinds
+    controls = collector.controls
+    atlas = collector.atlas
+    for located in collector.threats.values():
+        threat: Threat = located.entry
+        if not threat.id.startswith(f"{threat.layer.value}."):
+            collector.problems.append(
+                located.problem(
+                    ("id",),
+                    f"threat id {threat.id!r} must start with its layer, '{threat.layer.value}.'",
+                )
+            )
+        for index, kind in enumerate(threat.applies_to):
+            if kind not in kinds:
+                collector.problems.append(
+                    located.problem(
+                        ("applies_to", index),
+                        f"threat {threat.id}: unknown kind {kind!r}{did_you_mean(kind, kinds)}",
+                    )
+                )
+        for index, control in enumerate(threat.mitigated_by):
+            if control not in controls:
+                collector.problems.append(
+                    located.problem(
+                        ("mitigated_by", index),
+                        f"threat {threat.id}: unknown control {control!r}{did_you_mean(control, controls)}",
+                    )
+                )
+        for index, technique in enumerate(threat.atlas):
+            if technique not in atlas:
+                collector.problems.append(
+                    located.problem(
+                        ("atlas", index),
+                        f"threat {threat.id}: unknown ATLAS technique {technique!r}",
+                    )
+                )
+    for located in controls.values():
+        control: Control = located.entry
+        for index, kind in enumerate(control.applies_to):
+            if kind not in kinds:
+                collector.problems.append(
+                    located.problem(
+                        ("applies_to", index),
+                        f"control {control.id}: unknown kind {kind!r}{did_you_mean(kind, kinds)}",
+                    )
+                )
 
 
 def _load(directories: tuple[Path, ...]) -> Catalog:
-    kinds: dict[str, KindInfo] = {}
-    warnings: list[str] = []
-    problems: list[Problem] = []
+    collector = _Collector()
     digest = hashlib.sha256()
-    for index, directory in enumerate(directories):
+    for folder, directory in enumerate(directories):
         if not directory.is_dir():
-            problems.append(Problem(str(directory), None, "rules folder not found"))
+            collector.problems.append(Problem(str(directory), None, "rules folder not found"))
             continue
-        kinds_file = directory / "kinds.yaml"
-        if kinds_file.is_file():
-            digest.update(kinds_file.read_bytes())
-            problems += _read_kinds(read_document(kinds_file), kinds, warnings)
-        elif index == 0:
-            problems.append(
-                Problem(str(kinds_file), None, "the built-in catalog has no kinds.yaml")
+        files = list(_folder_files(directory))
+        if not files:
+            collector.problems.append(
+                Problem(
+                    str(directory),
+                    None,
+                    "no catalog files (kinds.yaml, threats/, controls/, atlas/) in this folder",
+                )
             )
-    if problems:
-        raise MaestroInputError(problems)
+        for section, path in files:
+            digest.update(f"{folder}/{path.relative_to(directory)}\n".encode())
+            digest.update(path.read_bytes())
+            try:
+                document = read_document(path)
+            except MaestroInputError as error:
+                collector.problems.extend(error.problems)
+                continue
+            if section == "kinds":
+                _read_kinds(document, folder, collector)
+            elif section == "threats":
+                for located in _read_entries(document, "threats", Threat, folder, collector):
+                    collector.add(collector.threats, "threat", located)
+            elif section == "controls":
+                for located in _read_entries(document, "controls", Control, folder, collector):
+                    collector.add(collector.controls, "control", located)
+            else:
+                if isinstance(document.data, dict) and document.data.get("atlas_version"):
+                    collector.atlas_version = str(document.data["atlas_version"])
+                for located in _read_entries(
+                    document, "techniques", AtlasTechnique, folder, collector
+                ):
+                    collector.add(collector.atlas, "ATLAS technique", located)
+    _check_references(collector)
+    if collector.problems:
+        raise MaestroInputError(collector.problems)
+    origins = {
+        key: located.origin
+        for table in (collector.kind_origins, collector.threats, collector.controls)
+        for key, located in table.items()
+    }
     return Catalog(
-        kinds=kinds,
+        kinds=collector.kinds,
+        threats={k: v.entry for k, v in collector.threats.items()},
+        controls={k: v.entry for k, v in collector.controls.items()},
+        atlas={k: v.entry for k, v in collector.atlas.items()},
+        atlas_version=collector.atlas_version,
         sources=tuple(str(d) for d in directories),
-        warnings=tuple(warnings),
+        warnings=tuple(collector.warnings),
         version=digest.hexdigest()[:12],
+        origins=origins,
     )
 
 
@@ -109,7 +314,7 @@ def load_catalog(*extra_dirs: str | Path) -> Catalog:
     Parameters
     ----------
     *extra_dirs : str or Path
-        User rule folders; their entries add to (or, with the same id, override) built-in ones.
+        User rule folders; their entries add to (or, with the same id, replace) built-in ones.
 
     Returns
     -------
@@ -125,6 +330,10 @@ def load_catalog(*extra_dirs: str | Path) -> Catalog:
     >>> catalog = load_catalog()
     >>> catalog.layer_of_kind("vector_store")
     <Layer.L2: 'L2'>
+    >>> catalog.threats["L2.data-poisoning"].layer
+    <Layer.L2: 'L2'>
+    >>> "memory-isolation" in catalog.threats["L2.data-poisoning"].mitigated_by
+    True
     """
     directories = (builtin_rules_dir(), *(Path(d).resolve() for d in extra_dirs))
     return _load_cached(directories)

@@ -1,12 +1,110 @@
-"""Validated catalog entries."""
+"""Catalog entries (the language the engine speaks) and the validated :class:`Catalog`.
+
+The pydantic types validate one entry as written in a rule file; the :class:`Catalog` holds the
+checked whole, with the derived indexes the engine needs (threats per kind, what each control
+mitigates). A catalog is immutable, so analyses can share one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from maestro_graph.layers import Layer
+
+
+def _parse_layer(value: object) -> object:
+    return (
+        Layer.parse(value)
+        if isinstance(value, str | int) and not isinstance(value, bool)
+        else value
+    )
+
+
+LayerField = Annotated[Layer, BeforeValidator(_parse_layer)]
+THREAT_ID_PATTERN = r"^L[1-7]\.[a-z0-9][a-z0-9-]*$"
+CONTROL_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+ATLAS_ID_PATTERN = r"^AML\.T\d{4}(\.\d{3})?$"
+
+
+class Stride(StrEnum):
+    """STRIDE threat categories."""
+
+    SPOOFING = "spoofing"
+    TAMPERING = "tampering"
+    REPUDIATION = "repudiation"
+    INFORMATION_DISCLOSURE = "information_disclosure"
+    DENIAL_OF_SERVICE = "denial_of_service"
+    ELEVATION_OF_PRIVILEGE = "elevation_of_privilege"
+
+
+class Maturity(StrEnum):
+    """ATLAS maturity: how far a technique has been shown to work.
+
+    feasible: shown in research; demonstrated: shown in a red-team exercise or demonstration on a
+    realistic AI system; realized: used by a threat actor in a real incident.
+    """
+
+    FEASIBLE = "feasible"
+    DEMONSTRATED = "demonstrated"
+    REALIZED = "realized"
+
+    @property
+    def strength(self) -> int:
+        """Order of evidence: feasible 1 < demonstrated 2 < realized 3."""
+        return {"feasible": 1, "demonstrated": 2, "realized": 3}[self.value]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AtlasTechnique(_Entry):
+    """One MITRE ATLAS technique (or sub-technique) of the snapshot."""
+
+    id: str = Field(pattern=ATLAS_ID_PATTERN, description="ATLAS id, e.g. AML.T0051.000")
+    name: str
+    parent: str | None = None
+    tactic_ids: tuple[str, ...] = ()
+    tactics: tuple[str, ...] = ()
+    maturity: Maturity
+
+
+class Threat(_Entry):
+    """A threat that applies to components of some kinds."""
+
+    id: str = Field(pattern=THREAT_ID_PATTERN, description="Stable id: '<layer>.<kebab-name>'")
+    layer: LayerField
+    name: str = Field(min_length=1)
+    maestro_name: str | None = Field(None, description="The canonical MAESTRO threat it realises")
+    description: str = Field(min_length=1)
+    applies_to: tuple[str, ...] = Field(min_length=1, description="Component kinds it applies to")
+    stride: tuple[Stride, ...] = ()
+    atlas: tuple[str, ...] = Field((), description="ATLAS technique ids; empty when none fits")
+    likelihood: float = Field(ge=0.0, le=1.0, description="Base likelihood, 0 to 1")
+    impact: int = Field(ge=1, le=5, description="Impact, 1 to 5")
+    mitigated_by: tuple[str, ...] = Field((), description="Ids of controls that mitigate it")
+    entry: bool = Field(False, description="An attacker can start with it at an entry component")
+    owasp: tuple[Annotated[str, Field(pattern=r"^T([1-9]|1[0-5])$")], ...] = ()
+
+
+class Control(_Entry):
+    """A control that cuts the likelihood of the threats (and transitions) it mitigates."""
+
+    id: str = Field(pattern=CONTROL_ID_PATTERN)
+    name: str = Field(min_length=1)
+    layer: LayerField
+    description: str = Field(min_length=1)
+    effectiveness: float = Field(ge=0.0, le=1.0, description="Factor by which it cuts a likelihood")
+    applies_to: tuple[str, ...] = Field((), description="Component kinds it can be placed on")
+    placement: tuple[Literal["component", "flow"], ...] = Field(
+        ("component",), min_length=1, description="Where it can be placed"
+    )
 
 
 @dataclass(frozen=True)
@@ -19,25 +117,72 @@ class KindInfo:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a catalog entry was defined."""
+
+    source: str
+    line: int | None
+
+    def __str__(self) -> str:
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+
+def _frozen(mapping: Mapping) -> MappingProxyType:  # type: ignore[type-arg]
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Everything the engine knows, loaded from ``rules/`` and any user rule folders.
 
-    A catalog is immutable: analyses share it safely.
+    Attributes
+    ----------
+    kinds, threats, controls, atlas : Mapping
+        Entries by id.
+    atlas_version : str
+        The ATLAS release the technique snapshot comes from.
+    version : str
+        A content hash of every catalog file: outputs report it so results can be reproduced.
+    origins : Mapping
+        Where each threat, control and kind was defined (file and line).
+    warnings : tuple of str
+        Overrides of built-in entries by user folders.
     """
 
     kinds: Mapping[str, KindInfo]
+    threats: Mapping[str, Threat] = field(default_factory=dict)
+    controls: Mapping[str, Control] = field(default_factory=dict)
+    atlas: Mapping[str, AtlasTechnique] = field(default_factory=dict)
+    atlas_version: str = "unknown"
     sources: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     version: str = "unversioned"
+    origins: Mapping[str, Origin] = field(default_factory=dict)
     _kinds_by_layer: Mapping[Layer, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _threats_by_kind: Mapping[str, tuple[Threat, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _mitigates: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        for name in ("kinds", "threats", "controls", "atlas", "origins"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
         by_layer = {
             layer: tuple(k for k, info in self.kinds.items() if info.layer is layer)
             for layer in Layer
         }
-        object.__setattr__(self, "kinds", MappingProxyType(dict(self.kinds)))
-        object.__setattr__(self, "_kinds_by_layer", MappingProxyType(by_layer))
+        by_kind: dict[str, list[Threat]] = {kind: [] for kind in self.kinds}
+        mitigates: dict[str, list[str]] = {control: [] for control in self.controls}
+        for threat in self.threats.values():
+            for kind in threat.applies_to:
+                by_kind.setdefault(kind, []).append(threat)
+            for control in threat.mitigated_by:
+                mitigates.setdefault(control, []).append(threat.id)
+        object.__setattr__(self, "_kinds_by_layer", _frozen(by_layer))
+        object.__setattr__(
+            self, "_threats_by_kind", _frozen({k: tuple(v) for k, v in by_kind.items()})
+        )
+        object.__setattr__(self, "_mitigates", _frozen({k: tuple(v) for k, v in mitigates.items()}))
 
     def kinds_of(self, layer: Layer) -> tuple[str, ...]:
         """The kinds a component on ``layer`` may have, in catalog order."""
@@ -47,3 +192,16 @@ class Catalog:
         """The layer a kind belongs to, or None for an unknown kind."""
         info = self.kinds.get(kind)
         return info.layer if info else None
+
+    def threats_for_kind(self, kind: str) -> tuple[Threat, ...]:
+        """The threats that apply to components of ``kind``, in catalog order."""
+        return self._threats_by_kind.get(kind, ())
+
+    def mitigates(self, control_id: str) -> tuple[str, ...]:
+        """Ids of the threats a control mitigates (derived from the threats' ``mitigated_by``)."""
+        return self._mitigates.get(control_id, ())
+
+    def maturity_of(self, atlas_ids: tuple[str, ...]) -> Maturity | None:
+        """The strongest ATLAS maturity among ``atlas_ids`` (None when there are none)."""
+        found = [self.atlas[i].maturity for i in atlas_ids if i in self.atlas]
+        return max(found, key=lambda m: m.strength) if found else None
