@@ -219,7 +219,8 @@ def _check_references(collector: _Collector) -> None:
                 collector.problems.append(
                     located.problem(
                         ("mitigated_by", index),
-                        f"threat {threat.id}: unknown control {control!r}{did_you_mean(control, controls)}",
+                        f"threat {threat.id}: unknown control {control!r}"
+                        + did_you_mean(control, controls),
                     )
                 )
         for index, technique in enumerate(threat.atlas):
