@@ -8,6 +8,7 @@ Examples
 True
 """
 
+from maestro_graph.analysis import Analysis, analyze
 from maestro_graph.api import (
     example,
     example_names,
@@ -30,11 +31,14 @@ from maestro_graph.model import (
     SystemModel,
     Trust,
 )
+from maestro_graph.risk import Band, RiskSettings
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Analysis",
     "Attacker",
+    "Band",
     "Catalog",
     "Component",
     "Exposure",
@@ -44,10 +48,12 @@ __all__ = [
     "Limits",
     "MaestroInputError",
     "Problem",
+    "RiskSettings",
     "SystemInfo",
     "SystemModel",
     "Trust",
     "__version__",
+    "analyze",
     "example",
     "example_names",
     "example_path",

@@ -20,6 +20,7 @@ from maestro_graph.api import example_path, examples
 from maestro_graph.api import load_model as api_load_model
 from maestro_graph.catalog import Catalog, load_catalog
 from maestro_graph.errors import MaestroInputError
+from maestro_graph.layers import Layer
 from maestro_graph.loading import DEFAULT_LIMITS, Limits
 from maestro_graph.model import SystemModel, json_schema
 
@@ -184,6 +185,170 @@ def schema(output: str | None) -> None:
       maestro-graph schema -o maestro-model.schema.json
     """
     emit(json.dumps(json_schema(), indent=2), output)
+
+
+def _layers_option(value: tuple[str, ...]) -> tuple[Layer, ...] | None:
+    if not value:
+        return None
+    try:
+        return Layer.parse_list(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@main.command()
+@model_input
+@click.option(
+    "--layer", "layers", metavar="L2,L3", multiple=True, help="Only components on these layers."
+)
+@click.option(
+    "--component",
+    "components",
+    metavar="ID",
+    multiple=True,
+    help="Only these components (repeatable).",
+)
+@click.option(
+    "--min-band",
+    type=click.Choice(["low", "medium", "high", "critical"]),
+    help="Only findings at or above this band.",
+)
+@click.option("--top", type=click.IntRange(min=1), help="Show only the N highest-risk findings.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv", "md"]),
+    default="table",
+    show_default=True,
+)
+@output_option
+def threats(
+    model: SystemModel,
+    catalog: Catalog,
+    layers: tuple[str, ...],
+    components: tuple[str, ...],
+    min_band: str | None,
+    top: int | None,
+    output_format: str,
+    output: str | None,
+) -> None:
+    """MAESTRO step 2: every threat that applies to every component, scored.
+
+    One row per (component, threat): likelihood after the ATLAS maturity factor and the
+    component's controls, impact (threat impact x criticality, on 1-5), risk, band, the ATLAS
+    techniques with maturity, and the mitigating controls that are missing. Highest risk first,
+    followed by a per-layer coverage summary.
+
+    \b
+    Examples:
+      maestro-graph threats --example rag-agent --top 15
+      maestro-graph threats arch.yaml --layer L2,L7 --min-band high
+      maestro-graph threats arch.yaml --component kb --format json
+    """
+    from maestro_graph.analysis import analyze
+    from maestro_graph.render import threats as render
+
+    analysis = analyze(model, catalog=catalog)
+    findings = analysis.threat_findings(
+        layers=_layers_option(layers), components=components or None, min_band=min_band
+    )
+    shown = findings[:top] if top else findings
+    coverage = analysis.coverage()
+    if output_format == "json":
+        text = render.render_json(model, catalog, shown, coverage)
+    elif output_format == "csv":
+        text = render.render_csv(shown)
+    elif output_format == "md":
+        text = render.render_markdown(model, shown, coverage)
+    else:
+        text = render.render_table(model, shown, coverage, total=len(analysis.findings))
+    emit(text, output)
+
+
+@main.group()
+def rules() -> None:
+    """Browse the catalog: threats, controls, kinds and ATLAS techniques.
+
+    \b
+    Examples:
+      maestro-graph rules list
+      maestro-graph rules list --type controls --layer L2
+      maestro-graph rules show L2.data-poisoning
+      maestro-graph rules docs -o docs/catalog.md
+    """
+
+
+def _rules_option(command: F) -> F:
+    return click.option(
+        "--rules",
+        "rule_dirs",
+        metavar="DIR",
+        multiple=True,
+        type=click.Path(file_okay=False),
+        help="Add a rule folder to the catalog (repeatable).",
+    )(command)
+
+
+def _catalog(rule_dirs: tuple[str, ...]) -> Catalog:
+    catalog = load_catalog(*rule_dirs)
+    for warning in catalog.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return catalog
+
+
+@rules.command("list")
+@click.option(
+    "--type",
+    "entry_type",
+    type=click.Choice(["threats", "controls", "kinds", "atlas"]),
+    default="threats",
+    show_default=True,
+)
+@click.option(
+    "--layer", "layers", metavar="L2,L3", multiple=True, help="Only entries of these layers."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "md"]),
+    default="table",
+    show_default=True,
+)
+@_rules_option
+def rules_list(
+    entry_type: str, layers: tuple[str, ...], output_format: str, rule_dirs: tuple[str, ...]
+) -> None:
+    """List threats (default), controls, kinds or ATLAS techniques of the catalog."""
+    from maestro_graph.render.catalog import render_list
+
+    click.echo(render_list(_catalog(rule_dirs), entry_type, _layers_option(layers), output_format))
+
+
+@rules.command("show")
+@click.argument("entry_id", metavar="ID")
+@_rules_option
+def rules_show(entry_id: str, rule_dirs: tuple[str, ...]) -> None:
+    """Show one threat, control, kind or ATLAS technique in full, with its evidence and links.
+
+    \b
+    Examples:
+      maestro-graph rules show L7.mcp-rug-pull
+      maestro-graph rules show memory-isolation
+      maestro-graph rules show AML.T0051
+    """
+    from maestro_graph.render.catalog import render_entry
+
+    click.echo(render_entry(_catalog(rule_dirs), entry_id))
+
+
+@rules.command("docs")
+@_rules_option
+@output_option
+def rules_docs(rule_dirs: tuple[str, ...], output: str | None) -> None:
+    """Generate the catalog reference in Markdown (the repository keeps it in docs/catalog.md)."""
+    from maestro_graph.render.catalog import render_docs
+
+    emit(render_docs(_catalog(rule_dirs)), output)
 
 
 @main.command("examples")

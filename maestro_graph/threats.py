@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from maestro_graph.catalog import Catalog
 from maestro_graph.catalog.types import Maturity, Threat
@@ -51,6 +52,30 @@ class ThreatFinding:
     def layer(self) -> Layer:
         """The component's layer."""
         return self.component.layer
+
+    def to_record(self) -> dict[str, Any]:
+        """The finding as plain data: one row of ``threats`` output (JSON, CSV, DataFrame)."""
+        return {
+            "component": self.component.id,
+            "component_name": self.component.name,
+            "layer": self.component.layer.value,
+            "kind": self.component.kind,
+            "threat": self.threat.id,
+            "threat_name": self.threat.name,
+            "threat_layer": self.threat.layer.value,
+            "likelihood": round(self.likelihood, 4),
+            "impact": round(self.impact, 4),
+            "risk": round(self.risk, 4),
+            "band": self.band.value,
+            "entry": self.entry,
+            "base_likelihood": self.threat.likelihood,
+            "maturity": self.maturity.value if self.maturity else None,
+            "maturity_factor": self.maturity_factor,
+            "control_factor": round(self.control_factor, 4),
+            "atlas": [{"id": e.id, "maturity": e.maturity.value} for e in self.atlas],
+            "controls_present": list(self.controls_present),
+            "controls_missing": list(self.controls_missing),
+        }
 
 
 def atlas_evidence(threat: Threat, catalog: Catalog) -> tuple[AtlasEvidence, ...]:

@@ -1,0 +1,281 @@
+"""Views of the catalog: ``rules list``, ``rules show ID`` and the generated Markdown docs."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterable
+
+from maestro_graph.catalog import Catalog
+from maestro_graph.catalog.types import AtlasTechnique, Control, KindInfo, Threat
+from maestro_graph.errors import MaestroInputError, did_you_mean
+from maestro_graph.layers import Layer
+from maestro_graph.render.text import markdown_table, text_table
+
+ENTRY_TYPES = ("threats", "controls", "kinds", "atlas")
+
+
+def _atlas_summary(catalog: Catalog, ids: Iterable[str]) -> str:
+    return ", ".join(f"{i} ({catalog.atlas[i].maturity.value})" for i in ids) or "none"
+
+
+def list_rows(
+    catalog: Catalog, entry_type: str, layers: Iterable[Layer] | None = None
+) -> tuple[list[str], list[list[object]]]:
+    """Headers and rows of ``rules list`` for one entry type."""
+    wanted = set(layers) if layers else set(Layer)
+    if entry_type == "threats":
+        return ["id", "name", "entry", "likelihood", "impact", "ATLAS (strongest)", "controls"], [
+            [
+                t.id,
+                t.name,
+                "yes" if t.entry else "",
+                t.likelihood,
+                t.impact,
+                f"{len(t.atlas)} ({m.value})" if (m := catalog.maturity_of(t.atlas)) else "0",
+                len(t.mitigated_by),
+            ]
+            for t in catalog.threats.values()
+            if t.layer in wanted
+        ]
+    if entry_type == "controls":
+        return ["id", "layer", "name", "effectiveness", "placement", "mitigates"], [
+            [
+                c.id,
+                c.layer.value,
+                c.name,
+                c.effectiveness,
+                "/".join(c.placement),
+                len(catalog.mitigates(c.id)),
+            ]
+            for c in catalog.controls.values()
+            if c.layer in wanted
+        ]
+    if entry_type == "kinds":
+        return ["kind", "layer", "threats", "description"], [
+            [k.id, k.layer.value, len(catalog.threats_for_kind(k.id)), k.description]
+            for k in catalog.kinds.values()
+            if k.layer in wanted
+        ]
+    used = {technique for threat in catalog.threats.values() for technique in threat.atlas}
+    return ["id", "maturity", "used", "name"], [
+        [a.id, a.maturity.value, "yes" if a.id in used else "", a.name]
+        for a in catalog.atlas.values()
+    ]
+
+
+def render_list(
+    catalog: Catalog, entry_type: str, layers: Iterable[Layer] | None, output_format: str
+) -> str:
+    """``rules list`` in table, json or md."""
+    headers, rows = list_rows(catalog, entry_type, layers)
+    if output_format == "json":
+        return json.dumps([dict(zip(headers, row, strict=True)) for row in rows], indent=2)
+    if output_format == "md":
+        return markdown_table(headers, rows)
+    right = [
+        i
+        for i, h in enumerate(headers)
+        if h in {"likelihood", "impact", "effectiveness", "mitigates", "threats", "controls"}
+    ]
+    return text_table(headers, rows, right=right) + f"\n\n{len(rows)} {entry_type}"
+
+
+def find_entry(catalog: Catalog, entry_id: str) -> Threat | Control | KindInfo | AtlasTechnique:
+    """Look an id up among threats, controls, kinds and ATLAS techniques."""
+    for table in (catalog.threats, catalog.controls, catalog.kinds, catalog.atlas):
+        if entry_id in table:
+            return table[entry_id]
+    every = [*catalog.threats, *catalog.controls, *catalog.kinds, *catalog.atlas]
+    raise MaestroInputError.single(
+        "rules show",
+        None,
+        f"no threat, control, kind or ATLAS technique {entry_id!r}{did_you_mean(entry_id, every)}",
+    )
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(
+        " ".join(text.split()), width=96, initial_indent=indent, subsequent_indent=indent
+    )
+
+
+def render_threat(catalog: Catalog, threat: Threat) -> str:
+    """Everything about one threat, with its ATLAS evidence and controls."""
+    maturity = catalog.maturity_of(threat.atlas)
+    lines = [
+        f"{threat.id}  {threat.name}",
+        f"  layer: {threat.layer.info.label}",
+        f"  MAESTRO threat: {threat.maestro_name or '(extension of the canonical list)'}",
+        f"  OWASP agentic: {', '.join(threat.owasp) or '-'}",
+        f"  STRIDE: {', '.join(s.value for s in threat.stride) or '-'}",
+        f"  entry threat: {'yes' if threat.entry else 'no'}",
+        f"  base likelihood: {threat.likelihood}    impact: {threat.impact}",
+        f"  strongest ATLAS maturity: {maturity.value if maturity else 'none (no technique fits)'}",
+        f"  applies to: {', '.join(threat.applies_to)}",
+        "",
+        _wrap(threat.description),
+        "",
+        "ATLAS evidence",
+    ]
+    rows = [
+        [a.id, a.maturity.value, a.name]
+        for a in sorted(
+            (catalog.atlas[i] for i in threat.atlas), key=lambda a: (-a.maturity.strength, a.id)
+        )
+    ]
+    lines.append(
+        textwrap.indent(text_table(["technique", "maturity", "name"], rows), "  ")
+        if rows
+        else "  none"
+    )
+    lines += ["", "Mitigated by"]
+    controls = [
+        [
+            c,
+            catalog.controls[c].layer.value,
+            catalog.controls[c].effectiveness,
+            catalog.controls[c].name,
+        ]
+        for c in threat.mitigated_by
+    ]
+    lines.append(
+        textwrap.indent(
+            text_table(["control", "layer", "effectiveness", "name"], controls, right=[2]), "  "
+        )
+        if controls
+        else "  none"
+    )
+    lines += ["", f"defined at {catalog.origins.get(threat.id, '?')}"]
+    return "\n".join(lines)
+
+
+def render_control(catalog: Catalog, control: Control) -> str:
+    """Everything about one control, with the threats it mitigates."""
+    mitigated = [catalog.threats[t] for t in catalog.mitigates(control.id)]
+    lines = [
+        f"{control.id}  {control.name}",
+        f"  layer: {control.layer.info.label}",
+        f"  effectiveness: {control.effectiveness} "
+        f"(a likelihood it cuts is multiplied by {1 - control.effectiveness:.2f})",
+        f"  placement: {', '.join(control.placement)}",
+        f"  can be placed on: {', '.join(control.applies_to) or 'any kind'}",
+        "",
+        _wrap(control.description),
+        "",
+        f"Mitigates ({len(mitigated)})",
+    ]
+    rows = [[t.id, t.name] for t in mitigated]
+    lines.append(
+        textwrap.indent(text_table(["threat", "name"], rows), "  ") if rows else "  nothing yet"
+    )
+    lines += ["", f"defined at {catalog.origins.get(control.id, '?')}"]
+    return "\n".join(lines)
+
+
+def render_entry(catalog: Catalog, entry_id: str) -> str:
+    """``rules show ID`` for a threat, control, kind or ATLAS technique."""
+    entry = find_entry(catalog, entry_id)
+    if isinstance(entry, Threat):
+        return render_threat(catalog, entry)
+    if isinstance(entry, Control):
+        return render_control(catalog, entry)
+    if isinstance(entry, KindInfo):
+        threats = catalog.threats_for_kind(entry.id)
+        rows = [[t.id, t.name] for t in threats]
+        return "\n".join(
+            [
+                f"{entry.id}  (kind on {entry.layer.info.label})",
+                _wrap(entry.description),
+                "",
+                f"Threats that apply ({len(rows)})",
+                textwrap.indent(text_table(["threat", "name"], rows), "  "),
+            ]
+        )
+    users = [t for t in catalog.threats.values() if entry.id in t.atlas]
+    lines = [
+        f"{entry.id}  {entry.name}",
+        f"  maturity: {entry.maturity.value}    tactics: {', '.join(entry.tactics)}",
+        f"  parent: {entry.parent or '-'}    ATLAS version: {catalog.atlas_version}",
+        "",
+        f"Threats citing it ({len(users)})",
+    ]
+    lines.append(
+        textwrap.indent(text_table(["threat", "name"], [[t.id, t.name] for t in users]), "  ")
+        if users
+        else "  none"
+    )
+    return "\n".join(lines)
+
+
+def render_docs(catalog: Catalog) -> str:
+    """The catalog reference in Markdown, generated from ``rules/`` (``docs/catalog.md``)."""
+    threats = list(catalog.threats.values())
+    parts = [
+        "# maestro-graph catalog reference",
+        "",
+        "Generated from `rules/` by `maestro-graph rules docs -o docs/catalog.md`;",
+        "do not edit by hand.",
+        "",
+        f"{len(threats)} threats, {len(catalog.controls)} controls, "
+        f"{len(catalog.kinds)} component kinds; MITRE ATLAS {catalog.atlas_version} "
+        f"({len(catalog.atlas)} techniques, Apache-2.0, see `rules/atlas/NOTICE`).",
+        "",
+        "Maturity of ATLAS evidence: *realized* (used in a real incident), *demonstrated*",
+        "(shown in a red-team exercise or demonstration on a realistic AI system),",
+        "*feasible* (shown in research).",
+        "",
+    ]
+    for layer in Layer:
+        on_layer = [t for t in threats if t.layer is layer]
+        parts += [
+            f"## {layer.info.label}",
+            "",
+            f"{layer.info.role.capitalize()}.",
+            "",
+            "### Threats",
+            "",
+        ]
+        parts.append(
+            markdown_table(
+                ["id", "name", "MAESTRO", "entry", "likelihood", "impact", "ATLAS", "mitigated by"],
+                [
+                    [
+                        f"`{t.id}`",
+                        t.name,
+                        t.maestro_name or "-",
+                        "yes" if t.entry else "",
+                        t.likelihood,
+                        t.impact,
+                        _atlas_summary(catalog, t.atlas),
+                        ", ".join(f"`{c}`" for c in t.mitigated_by),
+                    ]
+                    for t in on_layer
+                ],
+            )
+        )
+        parts.append("")
+        for t in on_layer:
+            parts += [
+                f"- **`{t.id}`** ({', '.join(t.applies_to)}): {' '.join(t.description.split())}"
+            ]
+        controls = [c for c in catalog.controls.values() if c.layer is layer]
+        parts += ["", "### Controls", ""]
+        parts.append(
+            markdown_table(
+                ["id", "name", "effectiveness", "placement", "mitigates", "description"],
+                [
+                    [
+                        f"`{c.id}`",
+                        c.name,
+                        c.effectiveness,
+                        "/".join(c.placement),
+                        len(catalog.mitigates(c.id)),
+                        " ".join(c.description.split()),
+                    ]
+                    for c in controls
+                ],
+            )
+        )
+        parts.append("")
+    return "\n".join(parts)
