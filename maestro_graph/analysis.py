@@ -17,13 +17,81 @@ from typing import TYPE_CHECKING
 
 from maestro_graph.catalog import Catalog, load_catalog
 from maestro_graph.errors import MaestroInputError, did_you_mean
+from maestro_graph.exposure import ComponentReach, component_reach
 from maestro_graph.layers import Layer
+from maestro_graph.matrix import MatrixCell, layer_matrix
 from maestro_graph.model import SystemModel
+from maestro_graph.propagation import AttackGraph, build_attack_graph
+from maestro_graph.ranking import Chain, ChainQuery, search_chains
 from maestro_graph.risk import Band, RiskSettings
 from maestro_graph.threats import LayerCoverage, ThreatFinding, enumerate_threats, layer_coverage
 
 if TYPE_CHECKING:
+    import networkx as nx
     import pandas as pd
+
+#: Most transitions a chain may have unless the caller says otherwise.
+DEFAULT_MAX_HOPS = 6
+#: The hop bound cannot be raised past this: chains longer than this are not meaningful
+#: explanations, and the search space grows exponentially with it.
+MAX_HOPS_LIMIT = 12
+
+
+class Chains(Sequence[Chain]):
+    """A ranked collection of chains: index it, iterate it, turn it into a DataFrame.
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> chains = mg.analyze(mg.example("netmon")).paths(top=3)
+    >>> chains[0].rank
+    1
+    """
+
+    def __init__(self, chains: Sequence[Chain], query: ChainQuery) -> None:
+        self._chains = tuple(chains)
+        self.query = query
+
+    def __len__(self) -> int:
+        return len(self._chains)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._chains[index]
+
+    def __repr__(self) -> str:
+        return f"<Chains: {len(self)} ranked chains>"
+
+    def to_records(self) -> list[dict]:
+        """The chains in the JSON shape of DESIGN section 8."""
+        return [chain.to_record() for chain in self._chains]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per chain: rank, id, risk, band, likelihood, impact, layers, hops, entry,
+        target and the path as text."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "rank": c.rank,
+                    "id": c.id,
+                    "risk": c.risk,
+                    "band": c.band.value,
+                    "likelihood": c.likelihood,
+                    "impact": c.impact,
+                    "layers": c.signature,
+                    "hops": c.hops,
+                    "entry": c.entry,
+                    "target": c.target,
+                    "path": c.path_text,
+                }
+                for c in self._chains
+            ]
+        )
+
+    def explain(self) -> str:
+        """Every chain's hop-by-hop story."""
+        return "\n\n".join(chain.explain() for chain in self._chains)
 
 
 class Analysis:
@@ -105,6 +173,157 @@ class Analysis:
     def coverage(self) -> list[LayerCoverage]:
         """Per layer: components, distinct applicable threats, findings."""
         return layer_coverage(self.model, list(self.findings))
+
+    # -- the engine -----------------------------------------------------------------------
+    @cached_property
+    def attack_graph(self) -> AttackGraph:
+        """The attack-state graph in its compact, indexed form."""
+        return build_attack_graph(self.model, self.catalog, self.settings)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The attack-state graph as a networkx DiGraph (nodes are ``(component, threat)``)."""
+        return self.attack_graph.to_networkx()
+
+    def _check_component_ids(self, option: str, ids: Iterable[str] | None) -> frozenset[str] | None:
+        if ids is None:
+            return None
+        wanted = frozenset([ids] if isinstance(ids, str) else ids)
+        known = [c.id for c in self.model.components]
+        for component_id in sorted(wanted):
+            if not self.model.has_component(component_id):
+                hint = did_you_mean(component_id, known)
+                raise MaestroInputError.single(
+                    option, None, f"no component {component_id!r} in the model{hint}"
+                )
+        return wanted
+
+    def query(
+        self,
+        *,
+        top: int | None = 10,
+        max_hops: int = DEFAULT_MAX_HOPS,
+        source_layers: Iterable[Layer | str] | None = None,
+        target_layers: Iterable[Layer | str] | None = None,
+        through_layers: Iterable[Layer | str] | None = None,
+        entry: Iterable[str] | str | None = None,
+        target: Iterable[str] | str | None = None,
+        include_single_layer: bool = False,
+        distinct: str = "pair",
+        assume_breach: bool = False,
+    ) -> ChainQuery:
+        """Check chain-search options and turn them into a :class:`ChainQuery`.
+
+        Raises
+        ------
+        MaestroInputError
+            For an unknown layer or component, ``top`` below 1, or a hop bound out of range.
+        """
+
+        def layers(option: str, values: Iterable[Layer | str] | None) -> frozenset[Layer] | None:
+            if values is None:
+                return None
+            try:
+                return frozenset(
+                    Layer.parse(v) for v in ([values] if isinstance(values, str) else values)
+                )
+            except ValueError as error:
+                raise MaestroInputError.single(option, None, str(error)) from None
+
+        if top is not None and top < 1:
+            raise MaestroInputError.single("--top", None, f"must be at least 1, got {top}")
+        if not 1 <= max_hops <= MAX_HOPS_LIMIT:
+            raise MaestroInputError.single(
+                "--max-hops", None, f"must be between 1 and {MAX_HOPS_LIMIT}, got {max_hops}"
+            )
+        if distinct not in {"pair", "none"}:
+            raise MaestroInputError.single(
+                "--distinct", None, f"must be 'pair' or 'none', got {distinct!r}"
+            )
+        return ChainQuery(
+            top=top,
+            max_hops=max_hops,
+            source_layers=layers("--from", source_layers),
+            target_layers=layers("--to", target_layers),
+            through_layers=layers("--through", through_layers),
+            entry_ids=self._check_component_ids("--entry", entry),
+            target_ids=self._check_component_ids("--target", target),
+            cross_layer_only=not include_single_layer,
+            distinct=distinct,  # type: ignore[arg-type]
+            assume_breach=assume_breach,
+        )
+
+    def paths(self, **options: object) -> Chains:
+        """The highest-risk attack chains (MAESTRO steps 3-4).
+
+        Parameters
+        ----------
+        top : int, default 10
+        max_hops : int, default 6
+        source_layers, target_layers, through_layers : iterable of layers, optional
+            Entry layer(s), final layer(s), layers the chain must touch.
+        entry, target : component ids, optional
+        include_single_layer : bool, default False
+        distinct : "pair" (best chain per entry/target pair, default) or "none"
+        assume_breach : bool, default False
+            Start from every state, as if already achieved, not only from entry states.
+
+        Returns
+        -------
+        Chains
+        """
+        query = self.query(**options)  # type: ignore[arg-type]
+        return Chains(search_chains(self.attack_graph, query), query)
+
+    def layer_matrix(self, *, max_hops: int = DEFAULT_MAX_HOPS) -> list[MatrixCell]:
+        """The 49 cells of the layer matrix (best chain and pair count per layer pair)."""
+        self.query(max_hops=max_hops)
+        return layer_matrix(self.attack_graph, max_hops=max_hops)
+
+    def matrix(self, *, max_hops: int = DEFAULT_MAX_HOPS) -> pd.DataFrame:
+        """The layer matrix as a 7x7 DataFrame of best risks (rows: entry layer; columns: final
+        layer; NaN where no chain joins them)."""
+        import pandas as pd
+
+        cells = self.layer_matrix(max_hops=max_hops)
+        layers = [layer.value for layer in Layer]
+        frame = pd.DataFrame(index=layers, columns=layers, dtype=float)
+        for cell in cells:
+            frame.loc[cell.source.value, cell.target.value] = (
+                cell.chain.risk if cell.chain else float("nan")
+            )
+        frame.index.name, frame.columns.name = "from", "to"
+        return frame
+
+    def reach(self) -> list[ComponentReach]:
+        """Exposure (entry components reaching it) and blast radius (components it reaches)."""
+        return component_reach(self.attack_graph)
+
+    def components(self) -> pd.DataFrame:
+        """One row per component: layer, entry, exposure, blast radius, threats and top risk."""
+        import pandas as pd
+
+        top_risk: dict[str, float] = {}
+        counts: dict[str, int] = {}
+        for finding in self.findings:
+            top_risk[finding.component.id] = max(
+                top_risk.get(finding.component.id, 0.0), finding.risk
+            )
+            counts[finding.component.id] = counts.get(finding.component.id, 0) + 1
+        return pd.DataFrame(
+            [
+                {
+                    "component": r.component,
+                    "layer": r.layer.value,
+                    "entry": r.entry,
+                    "exposure": r.exposure,
+                    "blast_radius": r.blast_radius,
+                    "threats": counts.get(r.component, 0),
+                    "top_threat_risk": round(top_risk.get(r.component, 0.0), 4),
+                }
+                for r in self.reach()
+            ]
+        )
 
 
 def analyze(

@@ -265,6 +265,259 @@ def threats(
     emit(text, output)
 
 
+def _chain_options(command: F) -> F:
+    options = [
+        click.option(
+            "--top",
+            type=click.IntRange(min=1),
+            default=10,
+            show_default=True,
+            help="How many chains.",
+        ),
+        click.option(
+            "--max-hops",
+            type=click.IntRange(min=1, max=12),
+            default=6,
+            show_default=True,
+            help="Most transitions in a chain.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@model_input
+@_chain_options
+@click.option(
+    "--from",
+    "source_layers",
+    metavar="L2,L7",
+    multiple=True,
+    help="Only chains whose entry component is on these layers.",
+)
+@click.option(
+    "--to",
+    "target_layers",
+    metavar="L4,L5",
+    multiple=True,
+    help="Only chains ending on these layers.",
+)
+@click.option(
+    "--through",
+    "through_layers",
+    metavar="L3",
+    multiple=True,
+    help="Only chains touching these layers.",
+)
+@click.option(
+    "--entry",
+    "entry_ids",
+    metavar="ID",
+    multiple=True,
+    help="Only chains starting at these components.",
+)
+@click.option(
+    "--target",
+    "target_ids",
+    metavar="ID",
+    multiple=True,
+    help="Only chains ending at these components.",
+)
+@click.option("--include-single-layer", is_flag=True, help="Also chains that stay on one layer.")
+@click.option(
+    "--distinct",
+    type=click.Choice(["pair", "none"]),
+    default="pair",
+    show_default=True,
+    help="pair: best chain per (entry, target); none: raw ranking.",
+)
+@click.option(
+    "--assume-breach",
+    is_flag=True,
+    help="Start from every component (as if compromised), not only attacker entries.",
+)
+@click.option(
+    "--explain", is_flag=True, help="Tell each chain hop by hop: rule, flow, ATLAS, controls."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv", "md"]),
+    default="table",
+    show_default=True,
+)
+@output_option
+def paths(
+    model: SystemModel,
+    catalog: Catalog,
+    top: int,
+    max_hops: int,
+    source_layers: tuple[str, ...],
+    target_layers: tuple[str, ...],
+    through_layers: tuple[str, ...],
+    entry_ids: tuple[str, ...],
+    target_ids: tuple[str, ...],
+    include_single_layer: bool,
+    distinct: str,
+    assume_breach: bool,
+    explain: bool,
+    output_format: str,
+    output: str | None,
+) -> None:
+    """MAESTRO steps 3-4: the highest-risk cross-layer attack chains.
+
+    A chain starts where the attacker can (an entry threat at an entry component), and each hop is
+    a propagation rule that turns a compromise at one component into a threat at the next. Risk =
+    likelihood (entry x every hop, after controls) x impact of the final step.
+
+    \b
+    Examples:
+      maestro-graph paths --example netmon
+      maestro-graph paths --example netmon --from L2 --to L5 --explain
+      maestro-graph paths arch.yaml --top 20 --through L3 --format json
+      maestro-graph paths arch.yaml --target ledger --max-hops 8
+      maestro-graph paths arch.yaml --from L4 --assume-breach
+    """
+    from maestro_graph.analysis import analyze
+    from maestro_graph.render import chains as render
+
+    analysis = analyze(model, catalog=catalog)
+    query = analysis.query(
+        top=top,
+        max_hops=max_hops,
+        source_layers=_layers_option(source_layers),
+        target_layers=_layers_option(target_layers),
+        through_layers=_layers_option(through_layers),
+        entry=entry_ids or None,
+        target=target_ids or None,
+        include_single_layer=include_single_layer,
+        distinct=distinct,
+        assume_breach=assume_breach,
+    )
+    from maestro_graph.ranking import search_chains
+
+    chains = search_chains(analysis.attack_graph, query)
+    if output_format == "json":
+        text = render.render_json(model, catalog, chains, query)
+    elif output_format == "csv":
+        text = render.render_csv(chains)
+    elif output_format == "md":
+        text = render.render_markdown(model, chains, query)
+    else:
+        text = render.render_table(model, chains, query, explain=explain)
+    emit(text, output)
+
+
+@main.command()
+@model_input
+@click.option(
+    "--max-hops",
+    type=click.IntRange(min=1, max=12),
+    default=6,
+    show_default=True,
+    help="Most transitions in a chain.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@output_option
+def matrix(
+    model: SystemModel, catalog: Catalog, max_hops: int, output_format: str, output: str | None
+) -> None:
+    """MAESTRO step 3: the 7x7 layer matrix of the best chain from each layer to each layer.
+
+    Rows are the layer assumed compromised (a chain may start at any component there), columns
+    the layer where the chain ends; each cell shows the best chain's risk and band and how many
+    start/final component pairs are joined. For chains from attacker entries only, use
+    paths --from LAYER.
+
+    \b
+    Examples:
+      maestro-graph matrix --example multi-agent
+      maestro-graph matrix arch.yaml --format json -o matrix.json
+    """
+    from maestro_graph.analysis import analyze
+    from maestro_graph.render import matrix as render
+
+    cells = analyze(model, catalog=catalog).layer_matrix(max_hops=max_hops)
+    if output_format == "json":
+        text = render.render_json(model, cells, catalog.version)
+    elif output_format == "csv":
+        text = render.render_csv(cells)
+    else:
+        text = render.render_table(model, cells)
+    emit(text, output)
+
+
+@main.command()
+@model_input
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@output_option
+def components(
+    model: SystemModel, catalog: Catalog, output_format: str, output: str | None
+) -> None:
+    """Exposure and blast radius of every component.
+
+    exposure: how many entry components can reach it by some chain (an entry counts itself);
+    blast radius: how many other components an attacker reaches once it is compromised.
+
+    \b
+    Example:
+      maestro-graph components --example rag-agent
+    """
+    from maestro_graph.analysis import analyze
+    from maestro_graph.render.text import text_table
+
+    analysis = analyze(model, catalog=catalog)
+    rows = sorted(analysis.reach(), key=lambda r: (-r.blast_radius, -r.exposure, r.component))
+    records = [
+        {
+            "component": r.component,
+            "layer": r.layer.value,
+            "entry": r.entry,
+            "exposure": r.exposure,
+            "blast_radius": r.blast_radius,
+        }
+        for r in rows
+    ]
+    if output_format == "json":
+        text = json.dumps({"model": model.name, "components": records}, indent=2)
+    elif output_format == "csv":
+        text = "\n".join(
+            ["component,layer,entry,exposure,blast_radius"]
+            + [",".join(str(v) for v in r.values()) for r in records]
+        )
+    else:
+        table = text_table(
+            ["component", "layer", "entry", "exposure", "blast radius"],
+            [
+                [
+                    r["component"],
+                    r["layer"],
+                    "yes" if r["entry"] else "",
+                    r["exposure"],
+                    r["blast_radius"],
+                ]
+                for r in records
+            ],
+            right=[3, 4],
+        )
+        text = f"Exposure and blast radius in {model.name}\n\n{table}"
+    emit(text, output)
+
+
 @main.group()
 def rules() -> None:
     """Browse the catalog: threats, controls, kinds and ATLAS techniques.
@@ -339,6 +592,38 @@ def rules_show(entry_id: str, rule_dirs: tuple[str, ...]) -> None:
     from maestro_graph.render.catalog import render_entry
 
     click.echo(render_entry(_catalog(rule_dirs), entry_id))
+
+
+@rules.command("test")
+@click.argument(
+    "rule_dir", metavar="[DIR]", required=False, type=click.Path(file_okay=False, exists=True)
+)
+def rules_test(rule_dir: str | None) -> None:
+    """Run every propagation rule's own fixtures (built-in rules, or those of DIR).
+
+    Each rule must fire on its examples.fires model and stay quiet on examples.quiet.
+    Exit code 1 when a rule fails.
+
+    \b
+    Examples:
+      maestro-graph rules test
+      maestro-graph rules test my-rules/
+    """
+    from maestro_graph.catalog.loader import load_rule_ids
+    from maestro_graph.rule_testing import check_rules
+
+    catalog = _catalog((rule_dir,) if rule_dir else ())
+    rule_ids = load_rule_ids(rule_dir) if rule_dir else None
+    results = check_rules(catalog, rule_ids)
+    failed = [r for r in results if not r.passed]
+    for result in results:
+        if result.passed:
+            click.echo(f"ok    {result.rule}")
+        else:
+            click.echo(f"FAIL  {result.rule}: {'; '.join(result.problems)}")
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise SystemExit(EXIT_CHECK_FAILED)
 
 
 @rules.command("docs")

@@ -48,6 +48,7 @@ from pydantic import (
 )
 
 from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
+from maestro_graph.flows import FLOW_KIND_MEANINGS, FlowKind
 from maestro_graph.layers import Layer
 from maestro_graph.loading import DEFAULT_LIMITS, Document, Limits, dump_yaml
 
@@ -82,31 +83,6 @@ class Trust(StrEnum):
 
     TRUSTED = "trusted"
     UNTRUSTED = "untrusted"
-
-
-class FlowKind(StrEnum):
-    """What a flow carries; the direction always reads "from -> to"."""
-
-    DATA = "data"
-    INVOKES = "invokes"
-    DELEGATES = "delegates"
-    HOSTS = "hosts"
-    SUPPLIES = "supplies"
-    TELEMETRY = "telemetry"
-    AUTHORIZES = "authorizes"
-    GOVERNS = "governs"
-
-
-FLOW_KIND_MEANINGS: Mapping[FlowKind, str] = {
-    FlowKind.DATA: "from's data reaches to (to reads, ingests or retrieves it)",
-    FlowKind.INVOKES: "from calls to (tool call, API call, model inference); responses come back",
-    FlowKind.DELEGATES: "from hands a task or goal to to (agent to agent)",
-    FlowKind.HOSTS: "from runs to (a container hosts an agent, a cluster hosts a container)",
-    FlowKind.SUPPLIES: "from is code, a model or an image that to is built from",
-    FlowKind.TELEMETRY: "from's logs, metrics or traces go to to",
-    FlowKind.AUTHORIZES: "from grants identity, credentials or permissions to to",
-    FlowKind.GOVERNS: "from (an L6 control or security agent) enforces policy on to",
-}
 
 
 def _parse_layer(value: Any) -> Any:

@@ -23,7 +23,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from maestro_graph.catalog.types import AtlasTechnique, Catalog, Control, KindInfo, Origin, Threat
+from maestro_graph.catalog.types import (
+    AtlasTechnique,
+    Catalog,
+    Control,
+    KindInfo,
+    Origin,
+    PropagationRule,
+    Threat,
+)
 from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
 from maestro_graph.layers import Layer
 from maestro_graph.loading import Document, read_document
@@ -66,6 +74,7 @@ class _Collector:
     threats: dict[str, _Located] = field(default_factory=dict)
     controls: dict[str, _Located] = field(default_factory=dict)
     atlas: dict[str, _Located] = field(default_factory=dict)
+    rules: dict[str, _Located] = field(default_factory=dict)
     atlas_version: str = "unknown"
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -186,14 +195,100 @@ def _read_kinds(document: Document, folder: int, collector: _Collector) -> None:
 def _folder_files(directory: Path) -> Iterator[tuple[str, Path]]:
     if (directory / "kinds.yaml").is_file():
         yield "kinds", directory / "kinds.yaml"
-    for section in ("atlas", "controls", "threats"):
+    for section in ("atlas", "controls", "threats", "propagation"):
         folder = directory / section
         if folder.is_dir():
             for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
                 yield section, path
 
 
+def _read_rule(
+    document: Document, path: Path, folder: int, collector: _Collector
+) -> _Located | None:
+    if not isinstance(document.data, dict):
+        collector.problems.append(
+            document.problem((), "a propagation rule file holds one rule (a mapping)")
+        )
+        return None
+    try:
+        rule = PropagationRule.model_validate(document.data)
+    except ValidationError as error:
+        collector.problems.extend(_pydantic_problems(error, document, ()))
+        return None
+    if rule.id != path.stem:
+        collector.problems.append(
+            document.problem(("id",), f"rule id {rule.id!r} must match its file name {path.stem!r}")
+        )
+    return _Located(rule, document, (), folder)
+
+
+def _check_rule(located: _Located, collector: _Collector) -> None:
+    rule: PropagationRule = located.entry
+    threats, controls, kinds = collector.threats, collector.controls, collector.kinds
+    report = collector.problems.append
+    for index, threat_id in enumerate(rule.source.threats):
+        if threat_id not in threats:
+            report(
+                located.problem(
+                    ("from", "threats", index),
+                    f"rule {rule.id}: unknown threat {threat_id!r}"
+                    + did_you_mean(threat_id, threats),
+                )
+            )
+    target = threats.get(rule.target.threat)
+    if target is None:
+        report(
+            located.problem(
+                ("to", "threat"),
+                f"rule {rule.id}: unknown threat {rule.target.threat!r}"
+                + did_you_mean(rule.target.threat, threats),
+            )
+        )
+    for index, kind in enumerate(rule.target.kinds or ()):
+        if kind not in kinds:
+            report(
+                located.problem(
+                    ("to", "kinds", index),
+                    f"rule {rule.id}: unknown kind {kind!r}{did_you_mean(kind, kinds)}",
+                )
+            )
+        elif target is not None and kind not in target.entry.applies_to:
+            message = (
+                f"rule {rule.id}: threat {rule.target.threat} does not apply to kind "
+                f"{kind!r}, so the rule could never reach it"
+            )
+            if target.folder <= located.folder:
+                report(located.problem(("to", "kinds", index), message))
+            else:  # a user folder redefined the threat: the built-in rule just reaches less
+                collector.warnings.append(f"{located.origin}: {message} (after {target.origin})")
+    for index, control in enumerate(rule.blocked_by):
+        if control not in controls:
+            report(
+                located.problem(
+                    ("blocked_by", index),
+                    f"rule {rule.id}: unknown control {control!r}{did_you_mean(control, controls)}",
+                )
+            )
+    for index, technique in enumerate(rule.atlas):
+        if technique not in collector.atlas:
+            report(
+                located.problem(
+                    ("atlas", index), f"rule {rule.id}: unknown ATLAS technique {technique!r}"
+                )
+            )
+    if (rule.via.direction == "self") != (not rule.via.flows):
+        report(
+            located.problem(
+                ("via",),
+                f"rule {rule.id}: direction 'self' takes no flows, and 'forward'/'reverse' "
+                "need at least one flow kind",
+            )
+        )
+
+
 def _check_references(collector: _Collector) -> None:
+    for located in collector.rules.values():
+        _check_rule(located, collector)
     kinds = collector.kinds
     controls = collector.controls
     atlas = collector.atlas
@@ -272,6 +367,10 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
             elif section == "threats":
                 for located in _read_entries(document, "threats", Threat, folder, collector):
                     collector.add(collector.threats, "threat", located)
+            elif section == "propagation":
+                located = _read_rule(document, path, folder, collector)
+                if located is not None:
+                    collector.add(collector.rules, "propagation rule", located)
             elif section == "controls":
                 for located in _read_entries(document, "controls", Control, folder, collector):
                     collector.add(collector.controls, "control", located)
@@ -287,7 +386,12 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
         raise MaestroInputError(collector.problems)
     origins = {
         key: located.origin
-        for table in (collector.kind_origins, collector.threats, collector.controls)
+        for table in (
+            collector.kind_origins,
+            collector.threats,
+            collector.controls,
+            collector.rules,
+        )
         for key, located in table.items()
     }
     return Catalog(
@@ -295,11 +399,22 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
         threats={k: v.entry for k, v in collector.threats.items()},
         controls={k: v.entry for k, v in collector.controls.items()},
         atlas={k: v.entry for k, v in collector.atlas.items()},
+        rules={k: v.entry for k, v in collector.rules.items()},
         atlas_version=collector.atlas_version,
         sources=tuple(str(d) for d in directories),
         warnings=tuple(collector.warnings),
         version=digest.hexdigest()[:12],
         origins=origins,
+    )
+
+
+def load_rule_ids(directory: str | Path) -> list[str]:
+    """Ids of the propagation rules defined in one rule folder (its ``propagation/*.yaml``)."""
+    folder = Path(directory) / "propagation"
+    return (
+        sorted(path.stem for path in [*folder.glob("*.yaml"), *folder.glob("*.yml")])
+        if folder.is_dir()
+        else []
     )
 
 

@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from maestro_graph.flows import FlowKind
 from maestro_graph.layers import Layer
 
 
@@ -107,6 +108,62 @@ class Control(_Entry):
     )
 
 
+class RuleSource(_Entry):
+    """The states a rule starts from: any of these threats at the source component."""
+
+    threats: tuple[str, ...] = Field(min_length=1)
+
+
+class RuleVia(_Entry):
+    """How the attacker moves: along flows of these kinds in a direction, or within one component.
+
+    ``forward``: from the flow's ``from`` to its ``to``; ``reverse``: from the flow's ``to`` back to
+    its ``from`` (a tool's response reaches the agent that invoked it); ``self``: within one
+    component, with no flow.
+    """
+
+    flows: tuple[FlowKind, ...] = ()
+    direction: Literal["forward", "reverse", "self"] = "forward"
+
+
+class RuleTarget(_Entry):
+    """The state the rule enables at the target component."""
+
+    threat: str
+    kinds: tuple[str, ...] | None = Field(
+        None, description="Target kinds; default: every kind the threat applies to"
+    )
+
+
+class RuleExamples(_Entry):
+    """The rule's own fixtures: a tiny model where it must fire, a near miss where it must not."""
+
+    fires: dict[str, Any]
+    quiet: dict[str, Any]
+
+
+class PropagationRule(_Entry):
+    """How a compromise at one component enables a threat at another (or at the same one)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: str = Field(pattern=CONTROL_ID_PATTERN)
+    title: str = Field(min_length=1)
+    source: RuleSource = Field(alias="from")
+    via: RuleVia
+    target: RuleTarget = Field(alias="to")
+    likelihood: float = Field(
+        gt=0.0, le=1.0, description="Chance the step succeeds, before controls"
+    )
+    blocked_by: tuple[str, ...] = Field(
+        (), description="Controls on the target or flow that cut it"
+    )
+    atlas: tuple[str, ...] = ()
+    rationale: str = Field(min_length=1)
+    references: tuple[str, ...] = ()
+    examples: RuleExamples
+
+
 @dataclass(frozen=True)
 class KindInfo:
     """A kind of component and the layer it sits on."""
@@ -153,6 +210,7 @@ class Catalog:
     threats: Mapping[str, Threat] = field(default_factory=dict)
     controls: Mapping[str, Control] = field(default_factory=dict)
     atlas: Mapping[str, AtlasTechnique] = field(default_factory=dict)
+    rules: Mapping[str, PropagationRule] = field(default_factory=dict)
     atlas_version: str = "unknown"
     sources: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -165,7 +223,7 @@ class Catalog:
     _mitigates: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for name in ("kinds", "threats", "controls", "atlas", "origins"):
+        for name in ("kinds", "threats", "controls", "atlas", "rules", "origins"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         by_layer = {
             layer: tuple(k for k, info in self.kinds.items() if info.layer is layer)
@@ -173,6 +231,9 @@ class Catalog:
         }
         by_kind: dict[str, list[Threat]] = {kind: [] for kind in self.kinds}
         mitigates: dict[str, list[str]] = {control: [] for control in self.controls}
+        for rule in self.rules.values():
+            for control in rule.blocked_by:
+                mitigates.setdefault(control, [])
         for threat in self.threats.values():
             for kind in threat.applies_to:
                 by_kind.setdefault(kind, []).append(threat)
@@ -200,6 +261,10 @@ class Catalog:
     def mitigates(self, control_id: str) -> tuple[str, ...]:
         """Ids of the threats a control mitigates (derived from the threats' ``mitigated_by``)."""
         return self._mitigates.get(control_id, ())
+
+    def rules_blocked_by(self, control_id: str) -> tuple[str, ...]:
+        """Ids of the propagation rules a control cuts."""
+        return tuple(r.id for r in self.rules.values() if control_id in r.blocked_by)
 
     def maturity_of(self, atlas_ids: tuple[str, ...]) -> Maturity | None:
         """The strongest ATLAS maturity among ``atlas_ids`` (None when there are none)."""

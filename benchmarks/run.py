@@ -1,0 +1,209 @@
+"""The benchmark: build and ranking times, peak memory, and ratios to networkx (DESIGN section 11).
+
+    make bench                      # or: python benchmarks/run.py [--sizes 100,1000,10000,100000]
+
+Each size runs in its own process so peak memory (max RSS) is that size's own. For every size it
+reports: model validation, attack-graph build, ranking (`paths --top 10`, our exact search), the
+whole analysis call (build + ranking), the reference k-shortest search on the same attack graph
+(networkx `shortest_simple_paths`, first 10 paths, virtual source and sink, no filters; igraph's
+compiled k-shortest paths as well when python-igraph is installed), their ratio, and, for sizes up
+to 10,000, the end-to-end CLI time of `maestro-graph paths FILE --top 10` in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import islice
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+REFERENCE_TIME_LIMIT = 120.0
+
+
+def _timed(function, *args, **kwargs):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def _reference_networkx(graph) -> tuple[float | None, int]:  # type: ignore[no-untyped-def]
+    import networkx as nx
+
+    reference = nx.DiGraph()
+    for transition in graph.transitions:
+        reference.add_edge(
+            transition.source, transition.target, weight=-math.log(transition.likelihood)
+        )
+    for index in graph.entry_states:
+        reference.add_edge("source", index, weight=-math.log(graph.states[index].entry_likelihood))
+    for state in graph.states:
+        reference.add_edge(state.index, "sink", weight=-math.log(state.impact / 5.0))
+    start = time.perf_counter()
+    found = 0
+    for _ in islice(nx.shortest_simple_paths(reference, "source", "sink", weight="weight"), 10):
+        found += 1
+        if time.perf_counter() - start > REFERENCE_TIME_LIMIT:
+            return None, found
+    return time.perf_counter() - start, found
+
+
+def _reference_igraph(graph) -> float | None:  # type: ignore[no-untyped-def]
+    try:
+        import igraph
+    except ImportError:
+        return None
+    source, sink = graph.state_count, graph.state_count + 1
+    edges, weights = [], []
+    for t in graph.transitions:
+        edges.append((t.source, t.target))
+        weights.append(-math.log(t.likelihood))
+    for index in graph.entry_states:
+        edges.append((source, index))
+        weights.append(-math.log(graph.states[index].entry_likelihood))
+    for state in graph.states:
+        edges.append((state.index, sink))
+        weights.append(-math.log(state.impact / 5.0))
+    reference = igraph.Graph(n=graph.state_count + 2, edges=edges, directed=True)
+    start = time.perf_counter()
+    reference.get_k_shortest_paths(source, sink, k=10, weights=weights)
+    return time.perf_counter() - start
+
+
+def measure(size: int) -> dict:
+    """Measure one size in this process."""
+    import maestro_graph as mg
+    from benchmarks.generate import generate
+    from maestro_graph.propagation import build_attack_graph
+    from maestro_graph.ranking import ChainQuery, search_chains
+
+    data = generate(size)
+    model, validate_s = _timed(mg.SystemModel.model_validate, data)
+    catalog = mg.load_catalog()
+    graph, build_s = _timed(build_attack_graph, model, catalog)
+    chains, rank_s = _timed(search_chains, graph, ChainQuery(top=10))
+    nx_s, nx_found = _reference_networkx(graph)
+    result = {
+        "components": size,
+        "flows": len(model.flows),
+        "states": graph.state_count,
+        "transitions": graph.transition_count,
+        "chains": len(chains),
+        "validate_s": validate_s,
+        "build_s": build_s,
+        "rank_s": rank_s,
+        "analysis_s": build_s + rank_s,
+        "networkx_s": nx_s,
+        "networkx_paths": nx_found,
+        "igraph_s": _reference_igraph(graph),
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    if size <= 10_000:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"model-{size}.yaml"
+            path.write_text(model.to_yaml())
+            script = Path(sys.executable).parent / "maestro-graph"
+            command = [
+                str(script) if script.exists() else "maestro-graph",
+                "paths",
+                str(path),
+                "--top",
+                "10",
+            ]
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            result["cli_s"] = time.perf_counter() - start
+    return result
+
+
+def _format(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="100,1000,10000,100000", help="comma-separated component counts"
+    )
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one)))
+        return
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        print(f"measuring {size:,} components ...", file=sys.stderr, flush=True)
+        done = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print(
+        f"maestro-graph benchmark on {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print()
+    header = [
+        "components",
+        "flows",
+        "states",
+        "transitions",
+        "build s",
+        "rank s",
+        "analysis s",
+        "CLI s",
+        "peak MiB",
+        "networkx s",
+        "ratio nx/ours",
+        "igraph s",
+    ]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for r in rows:
+        ratio = None if r["networkx_s"] is None else r["networkx_s"] / max(r["rank_s"], 1e-9)
+        nx_text = (
+            _format(r["networkx_s"])
+            if r["networkx_s"] is not None
+            else f"> {REFERENCE_TIME_LIMIT:.0f} ({r['networkx_paths']} paths)"
+        )
+        cells = [
+            f"{r['components']:,}",
+            f"{r['flows']:,}",
+            f"{r['states']:,}",
+            f"{r['transitions']:,}",
+            _format(r["build_s"]),
+            _format(r["rank_s"]),
+            _format(r["analysis_s"]),
+            _format(r.get("cli_s")),
+            f"{r['peak_mib']:.0f}",
+            nx_text,
+            _format(ratio, 1),
+            _format(r["igraph_s"]),
+        ]
+        print("| " + " | ".join(cells) + " |")
+    print()
+    print(
+        "rank s: our exact top-10 search with default filters "
+        "(cross-layer, best per entry/target pair);"
+    )
+    print(
+        "networkx s: shortest_simple_paths, first 10 paths on the same attack graph (no filters)."
+    )
+
+
+if __name__ == "__main__":
+    main()

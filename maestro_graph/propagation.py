@@ -1,0 +1,292 @@
+"""From architecture and catalog to the attack-state graph (DESIGN section 5).
+
+A state is ``(component, threat)``: "the attacker has achieved this threat at this component";
+it exists where the threat applies to the component's kind. Entry states are the ``entry`` threats
+at entry components. A propagation rule turns a state into another along a flow (forward or
+reverse) or within one component (``self``).
+
+The graph is kept in a compact indexed form (states numbered, adjacency lists of transitions)
+because chain search and reachability run over it many times; :meth:`AttackGraph.to_networkx`
+gives the same graph as a :class:`networkx.DiGraph` with readable attributes.
+
+Examples
+--------
+>>> import maestro_graph as mg
+>>> graph = build_attack_graph(mg.example("netmon"), mg.load_catalog())
+>>> graph.state_count > 0 and graph.transition_count > 0
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from maestro_graph.catalog import Catalog
+from maestro_graph.catalog.types import PropagationRule, Threat
+from maestro_graph.model import Component, Flow, SystemModel
+from maestro_graph.risk import RiskSettings, combined_impact, control_factor
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+#: Transitions less likely than this are dropped (DESIGN section 5).
+DEFAULT_TRANSITION_FLOOR = 0.01
+
+
+@dataclass(frozen=True)
+class State:
+    """A node of the attack graph."""
+
+    index: int
+    component: Component
+    threat: Threat
+    impact: float
+    likelihood: float  # the threat's own likelihood here: base x ATLAS maturity x controls
+    entry_likelihood: float | None  # None unless the attacker can start here
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """``(component id, threat id)``: the state's stable name."""
+        return (self.component.id, self.threat.id)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An edge: ``rule`` turns state ``source`` into ``target`` (through ``flow``, unless self)."""
+
+    index: int
+    source: int
+    target: int
+    rule: PropagationRule
+    flow: Flow | None
+    likelihood: float
+    reductions: tuple[tuple[str, float, str], ...]  # (control, effectiveness, "component"|"flow")
+
+
+@dataclass
+class AttackGraph:
+    """The attack-state graph of one model under one catalog.
+
+    Attributes
+    ----------
+    states : list of State
+        Indexed by ``State.index``.
+    transitions : list of Transition
+        Indexed by ``Transition.index``; at most one per ordered pair of states (the most likely
+        rule and flow; ties broken by rule id, then flow kind).
+    successors : list of list of int
+        For each state, the indexes of its outgoing transitions.
+    entry_states : list of int
+        States the attacker can start from.
+    """
+
+    model: SystemModel
+    catalog: Catalog
+    states: list[State] = field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
+    successors: list[list[int]] = field(default_factory=list)
+    entry_states: list[int] = field(default_factory=list)
+    state_index: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def state_count(self) -> int:
+        """How many states the graph has."""
+        return len(self.states)
+
+    @property
+    def transition_count(self) -> int:
+        """How many transitions the graph has."""
+        return len(self.transitions)
+
+    def predecessors(self) -> list[list[int]]:
+        """For each state, the indexes of its incoming transitions."""
+        incoming: list[list[int]] = [[] for _ in self.states]
+        for transition in self.transitions:
+            incoming[transition.target].append(transition.index)
+        return incoming
+
+    def states_of(self, component_id: str) -> Iterator[State]:
+        """The states at one component."""
+        return (s for s in self.states if s.component.id == component_id)
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The graph as a networkx DiGraph.
+
+        Nodes are ``(component id, threat id)`` with attributes component, threat, layer, kind,
+        impact, entry (bool) and entry_likelihood; edges carry rule, title, likelihood, weight
+        (``-ln likelihood``), flow (``"a -> b (data)"`` or None) and controls (the reductions).
+        """
+        import networkx as nx
+
+        graph = nx.DiGraph(model=self.model.name, catalog_version=self.catalog.version)
+        for state in self.states:
+            graph.add_node(
+                state.key,
+                component=state.component.id,
+                threat=state.threat.id,
+                layer=state.component.layer.value,
+                kind=state.component.kind,
+                impact=state.impact,
+                entry=state.entry_likelihood is not None,
+                entry_likelihood=state.entry_likelihood,
+            )
+        for t in self.transitions:
+            graph.add_edge(
+                self.states[t.source].key,
+                self.states[t.target].key,
+                rule=t.rule.id,
+                title=t.rule.title,
+                likelihood=t.likelihood,
+                weight=-math.log(t.likelihood),
+                flow=str(t.flow) if t.flow else None,
+                controls=[
+                    {"control": c, "effectiveness": e, "on": on} for c, e, on in t.reductions
+                ],
+            )
+        return graph
+
+
+def _entry_likelihood(
+    component: Component, threat: Threat, catalog: Catalog, settings: RiskSettings
+) -> float:
+    present = (
+        catalog.controls[c].effectiveness for c in threat.mitigated_by if c in component.controls
+    )
+    maturity = catalog.maturity_of(threat.atlas)
+    return threat.likelihood * settings.maturity_factor(maturity) * control_factor(present)
+
+
+def _rule_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
+    """For each rule, the kinds it can reach (its ``to.kinds`` within the threat's kinds)."""
+    reach = {}
+    for rule in catalog.rules.values():
+        applies = set(catalog.threats[rule.target.threat].applies_to)
+        reach[rule.id] = frozenset(
+            applies & set(rule.target.kinds) if rule.target.kinds else applies
+        )
+    return reach
+
+
+def build_attack_graph(
+    model: SystemModel,
+    catalog: Catalog,
+    settings: RiskSettings | None = None,
+    *,
+    floor: float = DEFAULT_TRANSITION_FLOOR,
+) -> AttackGraph:
+    """Build the attack-state graph.
+
+    Parameters
+    ----------
+    model : SystemModel
+    catalog : Catalog
+    settings : RiskSettings, optional
+        Maturity factors for entry likelihoods.
+    floor : float
+        Transitions below this likelihood are dropped.
+
+    Returns
+    -------
+    AttackGraph
+    """
+    settings = settings or RiskSettings()
+    graph = AttackGraph(model=model, catalog=catalog)
+    entries = {c.id for c in model.entry_components()}
+    threat_ids_at: dict[str, set[str]] = {}
+    for component in model.components:
+        kind_threats = catalog.threats_for_kind(component.kind)
+        threat_ids_at[component.id] = {t.id for t in kind_threats}
+        for threat in kind_threats:
+            is_entry = component.id in entries and threat.entry
+            likelihood = _entry_likelihood(component, threat, catalog, settings)
+            state = State(
+                index=len(graph.states),
+                component=component,
+                threat=threat,
+                impact=combined_impact(threat.impact, component.criticality),
+                likelihood=likelihood,
+                entry_likelihood=likelihood if is_entry else None,
+            )
+            graph.state_index[state.key] = state.index
+            graph.states.append(state)
+            if is_entry and state.entry_likelihood and state.entry_likelihood > 0:
+                graph.entry_states.append(state.index)
+
+    reach = _rule_targets(catalog)
+    by_flow: dict[tuple[str, str], list[PropagationRule]] = defaultdict(list)
+    self_rules: list[PropagationRule] = []
+    for rule in sorted(catalog.rules.values(), key=lambda r: r.id):
+        if rule.via.direction == "self":
+            self_rules.append(rule)
+        for kind in rule.via.flows:
+            by_flow[(kind.value, rule.via.direction)].append(rule)
+
+    best: dict[tuple[int, int], tuple[float, str, str, PropagationRule, Flow | None, tuple]] = {}
+
+    def consider(
+        source: Component, target: Component, rule: PropagationRule, flow: Flow | None
+    ) -> None:
+        if target.kind not in reach[rule.id] or rule.target.threat not in threat_ids_at[target.id]:
+            return
+        starts = [t for t in rule.source.threats if t in threat_ids_at[source.id]]
+        if not starts:
+            return
+        reductions = tuple(
+            (c, catalog.controls[c].effectiveness, where)
+            for c in rule.blocked_by
+            for where, placed in (
+                ("component", target.controls),
+                ("flow", flow.controls if flow else ()),
+            )
+            if c in placed
+        )
+        likelihood = rule.likelihood * control_factor(e for _, e, _ in reductions)
+        if likelihood < floor:
+            return
+        target_state = graph.state_index[(target.id, rule.target.threat)]
+        for threat_id in starts:
+            source_state = graph.state_index[(source.id, threat_id)]
+            if source_state == target_state:
+                continue
+            key = (source_state, target_state)
+            # Ties go to the rule id, then the flow kind: never to input order.
+            candidate = (
+                likelihood,
+                rule.id,
+                flow.kind.value if flow else "",
+                rule,
+                flow,
+                reductions,
+            )
+            current = best.get(key)
+            if current is None or (-candidate[0], candidate[1], candidate[2]) < (
+                -current[0],
+                current[1],
+                current[2],
+            ):
+                best[key] = candidate
+
+    for flow in model.flows:
+        source, target = model.component(flow.source), model.component(flow.target)
+        for rule in by_flow.get((flow.kind.value, "forward"), ()):
+            consider(source, target, rule, flow)
+        for rule in by_flow.get((flow.kind.value, "reverse"), ()):
+            consider(target, source, rule, flow)
+    for component in model.components:
+        for rule in self_rules:
+            consider(component, component, rule, None)
+
+    graph.successors = [[] for _ in graph.states]
+    for (source_state, target_state), (likelihood, _, _, rule, flow, reductions) in sorted(
+        best.items()
+    ):
+        transition = Transition(
+            len(graph.transitions), source_state, target_state, rule, flow, likelihood, reductions
+        )
+        graph.transitions.append(transition)
+        graph.successors[source_state].append(transition.index)
+    return graph

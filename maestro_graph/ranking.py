@@ -1,0 +1,438 @@
+"""Ranked attack chains (MAESTRO steps 3-4): search, scoring, fingerprints.
+
+A chain starts at an entry state and follows transitions (at least one, at most ``max_hops``)
+without visiting a state twice. Its likelihood is the entry likelihood times every transition's
+likelihood; its impact is the final state's; risk = likelihood x impact.
+
+The search is exact. Chains are explored best-first on the cost ``-ln(likelihood)``, with the
+final impact folded in as an edge to a virtual sink (``-ln(impact / 5)``), and guided by the exact
+cheapest cost from each state to the sink (a reverse Dijkstra that ignores the hop bound and the
+filters, so it never overestimates). A prefix is expanded only while it could still beat the N-th
+best chain found; the search stops when none can. The result equals sorting every qualifying
+chain by risk (ties broken by the chain's ids), which the test suite checks against brute force.
+
+Examples
+--------
+>>> import maestro_graph as mg
+>>> from maestro_graph.propagation import build_attack_graph
+>>> graph = build_attack_graph(mg.example("netmon"), mg.load_catalog())
+>>> chains = search_chains(graph, ChainQuery(top=3))
+>>> len(chains) <= 3 and all(c.hops >= 1 for c in chains)
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any, Literal
+
+from maestro_graph.catalog.types import Maturity
+from maestro_graph.layers import Layer
+from maestro_graph.propagation import AttackGraph, State, Transition
+from maestro_graph.risk import Band, band_for
+
+# Costs are sums of logarithms while risks are products; this slack keeps rounding from hiding a
+# chain that ties the N-th best.
+_COST_SLACK = 1e-9
+_IMPACT_SCALE = 5.0
+
+
+@dataclass(frozen=True)
+class ChainQuery:
+    """What to search for (DESIGN section 5 filters).
+
+    Attributes
+    ----------
+    top : int or None
+        How many chains; None for all (use with care on large graphs).
+    max_hops : int
+        Most transitions in a chain.
+    source_layers, target_layers, through_layers : frozenset of Layer, optional
+        Layer of the entry component, of the final component, and layers the chain must touch.
+    entry_ids, target_ids : frozenset of str, optional
+        Entry components and final components allowed.
+    cross_layer_only : bool
+        Keep only chains whose components span at least two layers.
+    distinct : "pair" or "none"
+        ``pair`` keeps the best chain per (entry component, final component).
+    assume_breach : bool
+        Start from every state (as if already achieved, at its own likelihood), not only from
+        the attacker's entry states: MAESTRO's "if this layer is compromised" question.
+    """
+
+    top: int | None = 10
+    max_hops: int = 6
+    source_layers: frozenset[Layer] | None = None
+    target_layers: frozenset[Layer] | None = None
+    through_layers: frozenset[Layer] | None = None
+    entry_ids: frozenset[str] | None = None
+    target_ids: frozenset[str] | None = None
+    cross_layer_only: bool = True
+    distinct: Literal["pair", "none"] = "pair"
+    assume_breach: bool = False
+
+
+@dataclass(frozen=True)
+class AtlasLink:
+    """An ATLAS technique cited by a step, with its maturity."""
+
+    id: str
+    name: str
+    maturity: Maturity
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One hop of a chain: the state reached, and how (rule and flow; none for the first step)."""
+
+    state: State
+    transition: Transition | None
+    likelihood: float
+    atlas: tuple[AtlasLink, ...]
+
+    @property
+    def component(self) -> str:
+        return self.state.component.id
+
+    @property
+    def layer(self) -> Layer:
+        return self.state.component.layer
+
+    @property
+    def threat(self) -> str:
+        return self.state.threat.id
+
+    def to_record(self) -> dict[str, Any]:
+        """The step in the fixed JSON shape of DESIGN section 8 (plus names and controls)."""
+        transition = self.transition
+        flow = transition.flow if transition else None
+        return {
+            "component": self.component,
+            "layer": self.layer.value,
+            "threat": self.threat,
+            "threat_name": self.state.threat.name,
+            "rule": transition.rule.id if transition else None,
+            "rule_title": transition.rule.title if transition else None,
+            "flow": {"from": flow.source, "to": flow.target, "kind": flow.kind.value}
+            if flow
+            else None,
+            "likelihood": round(self.likelihood, 6),
+            "controls": [
+                {"control": c, "effectiveness": e, "on": on}
+                for c, e, on in (transition.reductions if transition else ())
+            ],
+            "atlas": [{"id": a.id, "maturity": a.maturity.value} for a in self.atlas],
+        }
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A ranked multi-hop attack chain."""
+
+    rank: int
+    steps: tuple[ChainStep, ...]
+    likelihood: float
+    impact: float
+    risk: float
+    band: Band
+    assumed_breach: bool = False
+
+    @property
+    def id(self) -> str:
+        """Stable fingerprint of the chain's (component, threat) sequence (DESIGN section 7)."""
+        return chain_fingerprint(step.state.key for step in self.steps)
+
+    @property
+    def hops(self) -> int:
+        """Number of transitions."""
+        return len(self.steps) - 1
+
+    @property
+    def entry(self) -> str:
+        """The component the attacker starts from."""
+        return self.steps[0].component
+
+    @property
+    def target(self) -> str:
+        """The component the chain ends at."""
+        return self.steps[-1].component
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """The layer signature: step layers with consecutive repeats collapsed."""
+        signature: list[Layer] = []
+        for step in self.steps:
+            if not signature or signature[-1] is not step.layer:
+                signature.append(step.layer)
+        return tuple(signature)
+
+    @property
+    def signature(self) -> str:
+        """``"L2 > L3 > L4 > L5"``."""
+        return " > ".join(layer.value for layer in self.layers)
+
+    @property
+    def path_text(self) -> str:
+        """``"history[L2.data-poisoning] > tuner[L3.planner-manipulation] > ..."``."""
+        return " > ".join(f"{s.component}[{s.threat}]" for s in self.steps)
+
+    def to_record(self) -> dict[str, Any]:
+        """The chain in the fixed JSON shape of DESIGN section 8."""
+        return {
+            "rank": self.rank,
+            "id": self.id,
+            "risk": round(self.risk, 4),
+            "band": self.band.value,
+            "likelihood": round(self.likelihood, 6),
+            "impact": round(self.impact, 4),
+            "layers": [layer.value for layer in self.layers],
+            "hops": self.hops,
+            "entry": self.entry,
+            "target": self.target,
+            "steps": [step.to_record() for step in self.steps],
+        }
+
+    def explain(self) -> str:
+        """The chain's story, hop by hop: rule, flow, ATLAS evidence, controls that reduced it."""
+        lines = [
+            f"#{self.rank} {self.id}  risk {self.risk:.3f} ({self.band.value})  likelihood "
+            f"{self.likelihood:.4f}  impact {self.impact:.2f}  {self.signature}"
+        ]
+        for number, step in enumerate(self.steps, start=1):
+            state = step.state
+            where = f"{state.component.id} ({state.component.layer.value} {state.component.kind})"
+            lines.append(f"  {number}. {where}: {state.threat.id} ({state.threat.name})")
+            if step.transition is None and state.entry_likelihood is None:
+                lines.append(
+                    f"     assumed compromised here (assume breach), "
+                    f"likelihood {step.likelihood:.3f}"
+                )
+            elif step.transition is None:
+                lines.append(
+                    f"     entry: the attacker starts here, likelihood {step.likelihood:.3f}"
+                )
+            else:
+                rule = step.transition.rule
+                flow = step.transition.flow
+                via = f"via flow {flow}" if flow else "within the component"
+                lines.append(f"     rule {rule.id}: {rule.title}")
+                lines.append(f"     {via}, likelihood {step.likelihood:.3f}")
+                for control, effectiveness, on in step.transition.reductions:
+                    lines.append(
+                        f"     reduced by {control} on the {on} (x{1 - effectiveness:.2f})"
+                    )
+            if step.atlas:
+                evidence = ", ".join(f"{a.id} {a.name} ({a.maturity.value})" for a in step.atlas)
+                lines.append(f"     ATLAS: {evidence}")
+        return "\n".join(lines)
+
+
+def chain_fingerprint(keys: Iterable[tuple[str, str]]) -> str:
+    """``c-`` and 12 hex digits of SHA-256 over the ``component|threat`` sequence.
+
+    Examples
+    --------
+    >>> chain_fingerprint([("kb", "L2.data-poisoning"), ("llm", "L1.prompt-injection")])
+    'c-2c10d7f87ccf'
+    """
+    text = "\n".join(f"{component}|{threat}" for component, threat in keys)
+    return "c-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+# -- search ---------------------------------------------------------------------------------
+
+
+def _final_states(graph: AttackGraph, query: ChainQuery) -> list[bool]:
+    model_targets = graph.model.attacker.targets if graph.model.attacker else None
+    allowed = []
+    for state in graph.states:
+        component = state.component
+        ok = (
+            (query.target_ids is None or component.id in query.target_ids)
+            and (query.target_layers is None or component.layer in query.target_layers)
+            and (model_targets is None or component.id in model_targets)
+        )
+        allowed.append(ok)
+    return allowed
+
+
+def _sink_cost(state: State) -> float:
+    return -math.log(state.impact / _IMPACT_SCALE)
+
+
+def _cost_to_sink(graph: AttackGraph, final: list[bool]) -> list[float]:
+    """Cheapest cost from every state to the virtual sink (reverse Dijkstra)."""
+    distance = [math.inf] * graph.state_count
+    heap = []
+    for index, state in enumerate(graph.states):
+        if final[index]:
+            distance[index] = _sink_cost(state)
+            heap.append((distance[index], index))
+    heapq.heapify(heap)
+    incoming = graph.predecessors()
+    transitions = graph.transitions
+    while heap:
+        cost, index = heapq.heappop(heap)
+        if cost > distance[index]:
+            continue
+        for transition_index in incoming[index]:
+            transition = transitions[transition_index]
+            candidate = cost - math.log(transition.likelihood)
+            if candidate < distance[transition.source]:
+                distance[transition.source] = candidate
+                heapq.heappush(heap, (candidate, transition.source))
+    return distance
+
+
+def _entry_allowed(state: State, query: ChainQuery) -> bool:
+    component = state.component
+    return (query.entry_ids is None or component.id in query.entry_ids) and (
+        query.source_layers is None or component.layer in query.source_layers
+    )
+
+
+def _path_qualifies(graph: AttackGraph, path: Sequence[int], query: ChainQuery) -> bool:
+    layers = {graph.states[i].component.layer for i in path}
+    if query.cross_layer_only and len(layers) < 2:
+        return False
+    return query.through_layers is None or query.through_layers <= layers
+
+
+def _transition_between(graph: AttackGraph, source: int, target: int) -> Transition:
+    for index in graph.successors[source]:
+        if graph.transitions[index].target == target:
+            return graph.transitions[index]
+    raise KeyError((source, target))  # pragma: no cover - paths only follow existing transitions
+
+
+def path_risk(graph: AttackGraph, path: Sequence[int]) -> tuple[float, float]:
+    """Exact (likelihood, risk) of a path of state indexes, multiplied in path order."""
+    likelihood = graph.states[path[0]].likelihood
+    for source, target in pairwise(path):
+        likelihood *= _transition_between(graph, source, target).likelihood
+    return likelihood, likelihood * graph.states[path[-1]].impact
+
+
+def _order_key(
+    graph: AttackGraph, risk: float, path: Sequence[int]
+) -> tuple[float, tuple[tuple[str, str], ...]]:
+    return (-risk, tuple(graph.states[i].key for i in path))
+
+
+def _select(
+    graph: AttackGraph, found: dict[Any, tuple[tuple, tuple[int, ...]]], top: int | None
+) -> list[tuple[tuple, tuple[int, ...]]]:
+    ranked = sorted(found.values(), key=lambda item: item[0])
+    return ranked if top is None else ranked[:top]
+
+
+def start_states(graph: AttackGraph, query: ChainQuery) -> list[int]:
+    """Where chains may start: the entry states, or every state under ``assume_breach``."""
+    if query.assume_breach:
+        return [state.index for state in graph.states if state.likelihood > 0]
+    return list(graph.entry_states)
+
+
+def search_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
+    """The state-index paths of the best chains, best first (see the module docstring).
+
+    Parameters
+    ----------
+    graph : AttackGraph
+    query : ChainQuery
+
+    Returns
+    -------
+    list of tuple of int
+    """
+    final = _final_states(graph, query)
+    to_sink = _cost_to_sink(graph, final)
+    weights = [-math.log(t.likelihood) for t in graph.transitions]
+    heap: list[tuple[float, tuple[int, ...], float]] = []
+    for index in start_states(graph, query):
+        state = graph.states[index]
+        if _entry_allowed(state, query) and to_sink[index] < math.inf:
+            cost = -math.log(state.likelihood)
+            heap.append((cost + to_sink[index], (index,), cost))
+    heapq.heapify(heap)
+
+    # Best qualifying chain per group: per (entry, target) pair, or per chain when not distinct.
+    found: dict[Any, tuple[tuple, tuple[int, ...]]] = {}
+    threshold = math.inf  # cost of the N-th best so far; prefixes above it cannot enter the top N
+    transitions = graph.transitions
+    while heap:
+        estimate, path, cost = heapq.heappop(heap)
+        if estimate > threshold + _COST_SLACK:
+            break
+        last = path[-1]
+        if len(path) > 1 and final[last] and _path_qualifies(graph, path, query):
+            _, risk = path_risk(graph, path)
+            key = _order_key(graph, risk, path)
+            group: Any = (
+                (graph.states[path[0]].component.id, graph.states[last].component.id)
+                if query.distinct == "pair"
+                else path
+            )
+            if group not in found or key < found[group][0]:
+                found[group] = (key, path)
+                if query.top is not None and len(found) >= query.top:
+                    nth_risk = -_select(graph, found, query.top)[-1][0][0]
+                    threshold = -math.log(nth_risk / _IMPACT_SCALE) if nth_risk > 0 else math.inf
+        if len(path) > query.max_hops:
+            continue
+        for transition_index in graph.successors[last]:
+            target = transitions[transition_index].target
+            if target in path or to_sink[target] == math.inf:
+                continue
+            next_cost = cost + weights[transition_index]
+            next_estimate = next_cost + to_sink[target]
+            if next_estimate <= threshold + _COST_SLACK:
+                heapq.heappush(heap, (next_estimate, (*path, target), next_cost))
+    return [path for _, path in _select(graph, found, query.top)]
+
+
+def make_chain(
+    graph: AttackGraph, path: Sequence[int], rank: int, *, assumed_breach: bool = False
+) -> Chain:
+    """Build a :class:`Chain` (with explanations) from a path of state indexes."""
+    catalog = graph.catalog
+    steps: list[ChainStep] = []
+    first = graph.states[path[0]]
+    steps.append(ChainStep(first, None, first.likelihood, _atlas(catalog, first.threat.atlas)))
+    for source, target in pairwise(path):
+        transition = _transition_between(graph, source, target)
+        state = graph.states[target]
+        cited = tuple(dict.fromkeys((*transition.rule.atlas, *state.threat.atlas)))
+        steps.append(ChainStep(state, transition, transition.likelihood, _atlas(catalog, cited)))
+    likelihood, risk = path_risk(graph, path)
+    impact = graph.states[path[-1]].impact
+    band = band_for(likelihood, impact)
+    return Chain(rank, tuple(steps), likelihood, impact, risk, band, assumed_breach)
+
+
+def _atlas(catalog: Any, ids: Iterable[str]) -> tuple[AtlasLink, ...]:
+    return tuple(AtlasLink(i, catalog.atlas[i].name, catalog.atlas[i].maturity) for i in ids)
+
+
+def search_chains(graph: AttackGraph, query: ChainQuery) -> list[Chain]:
+    """The best chains for ``query``, ranked, with explanations.
+
+    Parameters
+    ----------
+    graph : AttackGraph
+    query : ChainQuery
+
+    Returns
+    -------
+    list of Chain
+        Highest risk first.
+    """
+    return [
+        make_chain(graph, path, rank, assumed_breach=query.assume_breach)
+        for rank, path in enumerate(search_paths(graph, query), start=1)
+    ]

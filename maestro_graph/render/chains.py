@@ -1,0 +1,146 @@
+"""Output of ``maestro-graph paths``: table (optionally explained), json, csv, md."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+from maestro_graph.catalog import Catalog
+from maestro_graph.model import SystemModel
+from maestro_graph.ranking import Chain, ChainQuery
+from maestro_graph.render.text import markdown_table, text_table
+
+
+def describe_query(query: ChainQuery) -> str:
+    """One line saying what was searched."""
+    parts = [
+        "cross-layer" if query.cross_layer_only else "single-layer included",
+        "best chain per entry/target pair" if query.distinct == "pair" else "all chains",
+        f"at most {query.max_hops} hops",
+    ]
+    if query.assume_breach:
+        parts.append("assume breach (any component can be a start)")
+    for label, layers in (
+        ("from", query.source_layers),
+        ("to", query.target_layers),
+        ("through", query.through_layers),
+    ):
+        if layers:
+            parts.append(f"{label} {','.join(sorted(layer.value for layer in layers))}")
+    for label, ids in (("entry", query.entry_ids), ("target", query.target_ids)):
+        if ids:
+            parts.append(f"{label} {','.join(sorted(ids))}")
+    return "; ".join(parts)
+
+
+def render_table(
+    model: SystemModel, chains: Sequence[Chain], query: ChainQuery, *, explain: bool = False
+) -> str:
+    """Ranked chains: a row per chain, its hops on the line below, explanations on request."""
+    head = f"Attack chains in {model.name}: {len(chains)} shown ({describe_query(query)})"
+    if not chains:
+        return (
+            head + "\n\nNo chain matches. Try --include-single-layer, a larger --max-hops "
+            "or fewer filters."
+        )
+    lines = text_table(
+        ["#", "risk", "band", "likelihood", "impact", "layers", "id"],
+        [
+            [
+                c.rank,
+                f"{c.risk:.3f}",
+                c.band.value,
+                f"{c.likelihood:.4f}",
+                f"{c.impact:.2f}",
+                c.signature,
+                c.id,
+            ]
+            for c in chains
+        ],
+        right=[0, 1, 3, 4],
+    ).splitlines()
+    body = [lines[0]]
+    for chain, line in zip(chains, lines[1:], strict=True):
+        body += [line, f"      {chain.path_text}"]
+    text = f"{head}\n\n" + "\n".join(body)
+    if explain:
+        text += "\n\n" + "\n\n".join(chain.explain() for chain in chains)
+    else:
+        text += (
+            "\n\nrisk = likelihood x impact of the final step; "
+            "--explain tells each chain hop by hop."
+        )
+    return text
+
+
+def render_json(
+    model: SystemModel, catalog: Catalog, chains: Sequence[Chain], query: ChainQuery
+) -> str:
+    """The fixed JSON shape of DESIGN section 8."""
+    return json.dumps(
+        {
+            "model": model.name,
+            "catalog_version": catalog.version,
+            "query": describe_query(query),
+            "chains": [chain.to_record() for chain in chains],
+        },
+        indent=2,
+    )
+
+
+def render_csv(chains: Sequence[Chain]) -> str:
+    """One row per chain; the path as ``component[threat] > ...``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        [
+            "rank",
+            "id",
+            "risk",
+            "band",
+            "likelihood",
+            "impact",
+            "layers",
+            "hops",
+            "entry",
+            "target",
+            "path",
+        ]
+    )
+    for c in chains:
+        writer.writerow(
+            [
+                c.rank,
+                c.id,
+                round(c.risk, 4),
+                c.band.value,
+                round(c.likelihood, 6),
+                round(c.impact, 4),
+                c.signature,
+                c.hops,
+                c.entry,
+                c.target,
+                c.path_text,
+            ]
+        )
+    return buffer.getvalue().rstrip("\n")
+
+
+def render_markdown(model: SystemModel, chains: Sequence[Chain], query: ChainQuery) -> str:
+    """A Markdown section with the ranked chains."""
+    rows = [
+        [
+            c.rank,
+            f"{c.risk:.3f}",
+            c.band.value,
+            f"{c.likelihood:.4f}",
+            f"{c.impact:.2f}",
+            c.signature,
+            " → ".join(f"`{s.component}[{s.threat}]`" for s in c.steps),
+        ]
+        for c in chains
+    ]
+    table = markdown_table(["#", "risk", "band", "likelihood", "impact", "layers", "chain"], rows)
+    return f"## Attack chains in {model.name}\n\n{describe_query(query)}\n\n{table}\n"
