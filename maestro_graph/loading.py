@@ -18,15 +18,17 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from maestro_graph.errors import MaestroInputError, Problem
+from maestro_graph.perf import paused_gc
 
 try:  # libyaml's composer is several times faster on large models; the pure one is equivalent
     _SafeComposer: type = yaml.CSafeLoader
@@ -66,9 +68,11 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-@dataclass(frozen=True)
 class Document:
     """Plain data read from a file, with the line where each node starts.
+
+    Lines are found on first use (an error to report, an output that cites the file), so a
+    valid model is read once, quickly.
 
     Attributes
     ----------
@@ -80,9 +84,31 @@ class Document:
         Maps a path such as ``("flows", 3, "to")`` to its 1-based line.
     """
 
-    data: Any
-    source: str
-    lines: dict[Path_, int] = field(default_factory=dict)
+    def __init__(
+        self,
+        data: Any,
+        source: str,
+        lines: dict[Path_, int] | None = None,
+        *,
+        text: str | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self.data = data
+        self.source = source
+        self._lines = lines
+        self._text = text
+        self._limits = limits
+
+    @property
+    def lines(self) -> dict[Path_, int]:
+        if self._lines is None:
+            self._lines = {}
+            if self._text is not None:
+                # JSON the YAML reader cannot follow simply has no lines.
+                with contextlib.suppress(MaestroInputError):
+                    builder = _EventBuilder(self.source, self._limits, record_lines=True)
+                    self._lines = builder.run(self._text)[1]
+        return self._lines
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one.
@@ -92,58 +118,70 @@ class Document:
         >>> Document({"a": 1}, "x.yaml", {("a",): 4}).line_of(("a", "b", 0))
         4
         """
+        lines = self.lines
         key = tuple(path)
         while key:
-            line = self.lines.get(key)
+            line = lines.get(key)
             if line is not None:
                 return line
             key = key[:-1]
-        return self.lines.get(())
+        return lines.get(())
 
     def problem(self, path: Sequence[str | int], message: str) -> Problem:
         """A :class:`Problem` located at ``path``."""
         return Problem(self.source, self.line_of(path), message)
 
 
-class _Builder:
-    """Turns a composed YAML node tree into data, recording lines and counting expansion."""
+class _Frame:
+    """An open mapping or sequence while the event stream is read."""
 
-    def __init__(self, source: str, node_count: int, limits: Limits) -> None:
+    __slots__ = (
+        "anchor",
+        "container",
+        "expect_key",
+        "is_map",
+        "key",
+        "key_line",
+        "merges",
+        "path",
+        "size",
+    )
+
+    def __init__(self, container: Any, is_map: bool, path: Path_, anchor: str | None) -> None:
+        self.container = container
+        self.is_map = is_map
+        self.path = path
+        self.anchor = anchor
+        self.size = 1
+        self.expect_key = True
+        self.key: Any = None
+        self.key_line = 0
+        self.merges: list[dict[Any, Any]] = []
+
+
+_MERGE = object()
+_IN_PROGRESS = object()
+
+
+class _EventBuilder:
+    """Builds plain data from libyaml's event stream, safely, optionally recording lines.
+
+    Safety: only standard data tags; duplicate keys refused; alias expansion counted against
+    ``Limits.max_alias_expansion``; an alias inside its own anchor refused.
+    """
+
+    def __init__(self, source: str, limits: Limits, *, record_lines: bool) -> None:
         self.source = source
+        self.limits = limits
+        self.record = record_lines
         self.lines: dict[Path_, int] = {}
-        self.built = 0
-        self.budget = node_count + limits.max_alias_expansion
-        self.active: set[int] = set()
+        self.anchors: dict[str, Any] = {}
+        self.expanded = 0
+        self.resolver = yaml.resolver.Resolver()
+        self.implicit_starts = frozenset(k for k in self.resolver.yaml_implicit_resolvers if k)
 
-    def fail(self, node: yaml.Node, message: str) -> MaestroInputError:
-        return MaestroInputError.single(self.source, node.start_mark.line + 1, message)
-
-    def build(self, node: yaml.Node, path: Path_) -> Any:
-        self.built += 1
-        if self.built > self.budget:
-            raise self.fail(
-                node,
-                "YAML aliases expand to more than "
-                f"{self.budget:,} nodes; this looks like an alias bomb, refusing to expand it",
-            )
-        self.lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
-        if id(node) in self.active:
-            raise self.fail(node, "a YAML alias refers to itself (recursive structure)")
-        self.active.add(id(node))
-        try:
-            if isinstance(node, yaml.SequenceNode):
-                self.check_tag(node, "tag:yaml.org,2002:seq")
-                return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
-            self.check_tag(node, "tag:yaml.org,2002:map")
-            return self.mapping(node, path)
-        finally:
-            self.active.discard(id(node))
-
-    def check_tag(self, node: yaml.Node, expected: str) -> None:
-        if node.tag != expected:
-            raise self.fail(node, self.tag_message(node.tag))
+    def fail(self, event: yaml.Event, message: str) -> MaestroInputError:
+        return MaestroInputError.single(self.source, event.start_mark.line + 1, message)
 
     @staticmethod
     def tag_message(tag: str) -> str:
@@ -152,61 +190,141 @@ class _Builder:
             "(maps, lists, strings, numbers, booleans, null, dates)"
         )
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag not in _STANDARD_TAGS:
-            raise self.fail(node, self.tag_message(node.tag))
-        constructor = yaml.SafeLoader.yaml_constructors[node.tag]
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            if not event.implicit[0]:
+                return event.value
+            value = event.value
+            # Only scalars starting with certain characters can be numbers, booleans, null,
+            # dates or merge keys; ids and names skip the (slow) regex resolver.
+            if value and value[0] not in self.implicit_starts:
+                return value
+            tag = self.resolver.resolve(yaml.ScalarNode, value, (True, False))
+        if tag == "tag:yaml.org,2002:str":
+            return event.value
+        if tag == _MERGE_TAG:
+            return _MERGE
+        if tag not in _STANDARD_TAGS or tag in {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}:
+            raise self.fail(event, self.tag_message(tag))
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
-            return constructor(_SCALAR_CONSTRUCTOR, node)
+            return yaml.SafeLoader.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node)
         except (yaml.YAMLError, ValueError) as error:
-            raise self.fail(
-                node, f"invalid {node.tag.rsplit(':', 1)[-1]} value {node.value!r}"
-            ) from error
+            kind = tag.rsplit(":", 1)[-1]
+            raise self.fail(event, f"invalid {kind} value {event.value!r}") from error
 
-    def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
-        result: dict[Any, Any] = {}
-        merged: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
-                sources = (
-                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                )
-                for source in sources:
-                    if not isinstance(source, yaml.MappingNode):
-                        raise self.fail(source, "a YAML merge key ('<<') must name a mapping")
-                    for key, value in self.mapping(source, path).items():
-                        merged.setdefault(key, value)
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise self.fail(key_node, "mapping keys must be plain scalars")
-            key = self.scalar(key_node)
-            if key in result:
-                raise self.fail(key_node, f"duplicate key {key!r} in the same mapping")
-            result[key] = self.build(value_node, (*path, key))
-            # A block value starts on the line after its key; users look for the key.
-            self.lines[(*path, key)] = key_node.start_mark.line + 1
-        for key, value in merged.items():
-            result.setdefault(key, value)
-        return result
+    def child_path(self, stack: list[_Frame]) -> Path_:
+        if not self.record or not stack:
+            return ()
+        frame = stack[-1]
+        return (*frame.path, frame.key if frame.is_map else len(frame.container))
+
+    def attach(self, stack: list[_Frame], value: Any, size: int, event: yaml.Event) -> Any:
+        """Put a finished value into its parent; returns the value when it is the root."""
+        if not stack:
+            return value
+        frame = stack[-1]
+        frame.size += size
+        if not frame.is_map:
+            frame.container.append(value)
+            return None
+        if frame.expect_key:  # the value is a key
+            if value is _MERGE:
+                frame.key = _MERGE
+            else:
+                if isinstance(value, (dict, list)):
+                    raise self.fail(event, "mapping keys must be plain scalars")
+                if value in frame.container:
+                    raise self.fail(event, f"duplicate key {value!r} in the same mapping")
+                frame.key = value
+            frame.key_line = event.start_mark.line + 1
+            frame.expect_key = False
+            return None
+        if frame.key is _MERGE:
+            sources = value if isinstance(value, list) else [value]
+            if not all(isinstance(item, dict) for item in sources):
+                raise self.fail(event, "a YAML merge key ('<<') must name a mapping")
+            frame.merges.extend(sources)
+        else:
+            frame.container[frame.key] = value
+            if self.record:
+                # A block value starts on the line after its key; users look for the key.
+                self.lines[(*frame.path, frame.key)] = frame.key_line
+        frame.expect_key = True
+        return None
+
+    def run(self, text: str) -> tuple[Any, dict[Path_, int]]:
+        stack: list[_Frame] = []
+        root: Any = None
+        physical = 0
+        try:
+            for event in yaml.parse(text, Loader=_SafeComposer):
+                kind = type(event)
+                if kind is yaml.ScalarEvent:
+                    physical += 1
+                    if stack and stack[-1].is_map and stack[-1].expect_key and event.anchor:
+                        raise self.fail(event, "anchors on mapping keys are not supported")
+                    value = self.scalar(event)
+                    path = self.child_path(stack)
+                    if self.record and not (stack and stack[-1].is_map and stack[-1].expect_key):
+                        self.lines[path] = event.start_mark.line + 1
+                    if event.anchor:
+                        self.anchors[event.anchor] = (value, 1)
+                    root = self.attach(stack, value, 1, event) if stack else value
+                elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                    physical += 1
+                    is_map = kind is yaml.MappingStartEvent
+                    expected = "tag:yaml.org,2002:map" if is_map else "tag:yaml.org,2002:seq"
+                    if event.tag not in (None, "!", expected):
+                        raise self.fail(event, self.tag_message(event.tag))
+                    if stack and stack[-1].is_map and stack[-1].expect_key:
+                        raise self.fail(event, "mapping keys must be plain scalars")
+                    path = self.child_path(stack)
+                    if self.record:
+                        self.lines[path] = event.start_mark.line + 1
+                    if event.anchor:
+                        self.anchors[event.anchor] = _IN_PROGRESS
+                    stack.append(_Frame({} if is_map else [], is_map, path, event.anchor))
+                elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                    frame = stack.pop()
+                    if frame.is_map:
+                        for merged in frame.merges:
+                            for key, item in merged.items():
+                                frame.container.setdefault(key, item)
+                    if frame.anchor:
+                        self.anchors[frame.anchor] = (frame.container, frame.size)
+                    if stack:
+                        self.attach(stack, frame.container, frame.size, event)
+                    else:
+                        root = frame.container
+                elif kind is yaml.AliasEvent:
+                    found = self.anchors.get(event.anchor)
+                    if found is None:
+                        raise self.fail(event, f"unknown YAML alias *{event.anchor}")
+                    if found is _IN_PROGRESS:
+                        raise self.fail(
+                            event, "a YAML alias refers to itself (recursive structure)"
+                        )
+                    value, size = found
+                    self.expanded += size
+                    if self.expanded > self.limits.max_alias_expansion + physical:
+                        raise self.fail(
+                            event,
+                            f"YAML aliases expand to more than {self.limits.max_alias_expansion:,} "
+                            "extra nodes; this looks like an alias bomb, refusing to expand it",
+                        )
+                    if self.record and not (stack and stack[-1].is_map and stack[-1].expect_key):
+                        self.lines[self.child_path(stack)] = event.start_mark.line + 1
+                    root = self.attach(stack, value, size, event) if stack else value
+                elif kind is yaml.DocumentStartEvent and root is not None:
+                    raise self.fail(event, "expected a single YAML document, found several")
+        except yaml.YAMLError as error:
+            raise MaestroInputError([_yaml_error_problem(error, self.source)]) from None
+        return root, self.lines
 
 
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
-
-
-def _count_nodes(root: yaml.Node) -> int:
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
-    return len(seen)
 
 
 def _yaml_error_problem(error: yaml.YAMLError, source: str) -> Problem:
@@ -216,16 +334,6 @@ def _yaml_error_problem(error: yaml.YAMLError, source: str) -> Problem:
     context = getattr(error, "context", None)
     message = f"invalid YAML: {reason}" + (f" ({context})" if context else "")
     return Problem(source, line, message)
-
-
-def _compose(text: str, source: str) -> yaml.Node | None:
-    loader = _SafeComposer(text)
-    try:
-        return loader.get_single_node()
-    except yaml.YAMLError as error:
-        raise MaestroInputError([_yaml_error_problem(error, source)]) from None
-    finally:
-        loader.dispose()
 
 
 def parse_document(
@@ -240,7 +348,7 @@ def parse_document(
     source : str
         Name used in error messages.
     is_json : bool
-        Parse as strict JSON (lines still come from the YAML composer, which reads JSON too).
+        Parse as strict JSON (lines, when needed, come from the YAML reader, which reads JSON).
     limits : Limits
         Size limits; only ``max_alias_expansion`` applies here.
 
@@ -261,13 +369,10 @@ def parse_document(
     maestro_graph.errors.MaestroInputError: bad.yaml:1: YAML tag '...python/object...' is not ...
     """
     if is_json:
-        return _parse_json(text, source)
-    root = _compose(text, source)
-    if root is None:
-        return Document(None, source, {})
-    builder = _Builder(source, _count_nodes(root), limits)
-    data = builder.build(root, ())
-    return Document(data, source, builder.lines)
+        return _parse_json(text, source, limits)
+    with paused_gc():
+        data, _ = _EventBuilder(source, limits, record_lines=False).run(text)
+    return Document(data, source, text=text, limits=limits)
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -279,22 +384,14 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _parse_json(text: str, source: str) -> Document:
+def _parse_json(text: str, source: str, limits: Limits) -> Document:
     try:
         data = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
     except json.JSONDecodeError as error:
         raise MaestroInputError.single(source, error.lineno, f"invalid JSON: {error.msg}") from None
     except ValueError as error:
         raise MaestroInputError.single(source, None, f"invalid JSON: {error}") from None
-    try:  # JSON is (nearly) YAML: the composer gives the lines; without it, no lines
-        root = _compose(text, source)
-        builder = _Builder(source, _count_nodes(root), DEFAULT_LIMITS) if root is not None else None
-        if builder is not None and root is not None:
-            builder.build(root, ())
-            return Document(data, source, builder.lines)
-    except MaestroInputError:
-        pass
-    return Document(data, source, {})
+    return Document(data, source, text=text, limits=limits)
 
 
 def read_document(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Document:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from maestro_graph.catalog import Catalog
 from maestro_graph.catalog.types import PropagationRule, Threat
 from maestro_graph.model import Component, Flow, SystemModel
+from maestro_graph.perf import paused_gc
 from maestro_graph.risk import RiskSettings, combined_impact, control_factor
 
 if TYPE_CHECKING:
@@ -150,16 +151,6 @@ class AttackGraph:
         return graph
 
 
-def _entry_likelihood(
-    component: Component, threat: Threat, catalog: Catalog, settings: RiskSettings
-) -> float:
-    present = (
-        catalog.controls[c].effectiveness for c in threat.mitigated_by if c in component.controls
-    )
-    maturity = catalog.maturity_of(threat.atlas)
-    return threat.likelihood * settings.maturity_factor(maturity) * control_factor(present)
-
-
 def _rule_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
     """For each rule, the kinds it can reach (its ``to.kinds`` within the threat's kinds)."""
     reach = {}
@@ -169,6 +160,51 @@ def _rule_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
             applies & set(rule.target.kinds) if rule.target.kinds else applies
         )
     return reach
+
+
+def _rules_by_flow(
+    catalog: Catalog,
+) -> tuple[dict[tuple[str, str], list[PropagationRule]], list[PropagationRule]]:
+    """Rules indexed by (flow kind, direction), and the ``self`` rules; each in id order."""
+    by_flow: dict[tuple[str, str], list[PropagationRule]] = defaultdict(list)
+    self_rules: list[PropagationRule] = []
+    for rule in sorted(catalog.rules.values(), key=lambda r: r.id):
+        if rule.via.direction == "self":
+            self_rules.append(rule)
+        for kind in rule.via.flows:
+            by_flow[(kind.value, rule.via.direction)].append(rule)
+    return by_flow, self_rules
+
+
+class _Applicability:
+    """Which rules can join a source kind to a target kind, and from which source threats.
+
+    Whether a rule applies depends only on the two components' kinds, so it is worked out once
+    per (rule list, source kind, target kind) and reused for every flow between such kinds.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.reach = _rule_targets(catalog)
+        self.cache: dict[tuple[int, str, str], list[tuple[PropagationRule, tuple[str, ...]]]] = {}
+
+    def get(
+        self, rules: list[PropagationRule], source_kind: str, target_kind: str
+    ) -> list[tuple[PropagationRule, tuple[str, ...]]]:
+        key = (id(rules), source_kind, target_kind)
+        found = self.cache.get(key)
+        if found is None:
+            at_source = {t.id for t in self.catalog.threats_for_kind(source_kind)}
+            at_target = {t.id for t in self.catalog.threats_for_kind(target_kind)}
+            found = []
+            for rule in rules:
+                if target_kind not in self.reach[rule.id] or rule.target.threat not in at_target:
+                    continue
+                starts = tuple(t for t in rule.source.threats if t in at_source)
+                if starts:
+                    found.append((rule, starts))
+            self.cache[key] = found
+        return found
 
 
 def build_attack_graph(
@@ -185,24 +221,40 @@ def build_attack_graph(
     model : SystemModel
     catalog : Catalog
     settings : RiskSettings, optional
-        Maturity factors for entry likelihoods.
+        Maturity factors for the states' likelihoods.
     floor : float
         Transitions below this likelihood are dropped.
 
     Returns
     -------
     AttackGraph
+        Transitions are numbered in the order they are first found (flows in model order, then
+        ``self`` rules); rankings never depend on that order.
     """
-    settings = settings or RiskSettings()
+    with paused_gc():
+        return _build(model, catalog, settings or RiskSettings(), floor)
+
+
+def _build(
+    model: SystemModel, catalog: Catalog, settings: RiskSettings, floor: float
+) -> AttackGraph:
     graph = AttackGraph(model=model, catalog=catalog)
     entries = {c.id for c in model.entry_components()}
-    threat_ids_at: dict[str, set[str]] = {}
+    # A threat's likelihood before controls depends on the threat alone: compute it once.
+    threat_base = {
+        t.id: t.likelihood * settings.maturity_factor(catalog.maturity_of(t.atlas))
+        for t in catalog.threats.values()
+    }
     for component in model.components:
-        kind_threats = catalog.threats_for_kind(component.kind)
-        threat_ids_at[component.id] = {t.id for t in kind_threats}
-        for threat in kind_threats:
+        for threat in catalog.threats_for_kind(component.kind):
             is_entry = component.id in entries and threat.entry
-            likelihood = _entry_likelihood(component, threat, catalog, settings)
+            likelihood = threat_base[threat.id]
+            if component.controls:
+                likelihood *= control_factor(
+                    catalog.controls[c].effectiveness
+                    for c in threat.mitigated_by
+                    if c in component.controls
+                )
             state = State(
                 index=len(graph.states),
                 component=component,
@@ -213,77 +265,61 @@ def build_attack_graph(
             )
             graph.state_index[state.key] = state.index
             graph.states.append(state)
-            if is_entry and state.entry_likelihood and state.entry_likelihood > 0:
+            if is_entry and likelihood > 0:
                 graph.entry_states.append(state.index)
 
-    reach = _rule_targets(catalog)
-    by_flow: dict[tuple[str, str], list[PropagationRule]] = defaultdict(list)
-    self_rules: list[PropagationRule] = []
-    for rule in sorted(catalog.rules.values(), key=lambda r: r.id):
-        if rule.via.direction == "self":
-            self_rules.append(rule)
-        for kind in rule.via.flows:
-            by_flow[(kind.value, rule.via.direction)].append(rule)
-
+    by_flow, self_rules = _rules_by_flow(catalog)
+    applicable = _Applicability(catalog)
     best: dict[tuple[int, int], tuple[float, str, str, PropagationRule, Flow | None, tuple]] = {}
 
     def consider(
-        source: Component, target: Component, rule: PropagationRule, flow: Flow | None
+        source: Component, target: Component, rules: list[PropagationRule], flow: Flow | None
     ) -> None:
-        if target.kind not in reach[rule.id] or rule.target.threat not in threat_ids_at[target.id]:
-            return
-        starts = [t for t in rule.source.threats if t in threat_ids_at[source.id]]
-        if not starts:
-            return
-        reductions = tuple(
-            (c, catalog.controls[c].effectiveness, where)
-            for c in rule.blocked_by
-            for where, placed in (
-                ("component", target.controls),
-                ("flow", flow.controls if flow else ()),
-            )
-            if c in placed
-        )
-        likelihood = rule.likelihood * control_factor(e for _, e, _ in reductions)
-        if likelihood < floor:
-            return
-        target_state = graph.state_index[(target.id, rule.target.threat)]
-        for threat_id in starts:
-            source_state = graph.state_index[(source.id, threat_id)]
-            if source_state == target_state:
+        flow_controls = flow.controls if flow else ()
+        flow_kind = flow.kind.value if flow else ""
+        for rule, starts in applicable.get(rules, source.kind, target.kind):
+            if target.controls or flow_controls:
+                reductions = tuple(
+                    (c, catalog.controls[c].effectiveness, where)
+                    for c in rule.blocked_by
+                    for where, placed in (("component", target.controls), ("flow", flow_controls))
+                    if c in placed
+                )
+                likelihood = rule.likelihood * control_factor(e for _, e, _ in reductions)
+            else:
+                reductions, likelihood = (), rule.likelihood
+            if likelihood < floor:
                 continue
-            key = (source_state, target_state)
-            # Ties go to the rule id, then the flow kind: never to input order.
-            candidate = (
-                likelihood,
-                rule.id,
-                flow.kind.value if flow else "",
-                rule,
-                flow,
-                reductions,
-            )
-            current = best.get(key)
-            if current is None or (-candidate[0], candidate[1], candidate[2]) < (
-                -current[0],
-                current[1],
-                current[2],
-            ):
-                best[key] = candidate
+            target_state = graph.state_index[(target.id, rule.target.threat)]
+            for threat_id in starts:
+                source_state = graph.state_index[(source.id, threat_id)]
+                if source_state == target_state:
+                    continue
+                key = (source_state, target_state)
+                current = best.get(key)
+                # Ties go to the rule id, then the flow kind: never to input order.
+                if current is None or (-likelihood, rule.id, flow_kind) < (
+                    -current[0],
+                    current[1],
+                    current[2],
+                ):
+                    best[key] = (likelihood, rule.id, flow_kind, rule, flow, reductions)
 
+    by_id = {component.id: component for component in model.components}
     for flow in model.flows:
-        source, target = model.component(flow.source), model.component(flow.target)
-        for rule in by_flow.get((flow.kind.value, "forward"), ()):
-            consider(source, target, rule, flow)
-        for rule in by_flow.get((flow.kind.value, "reverse"), ()):
-            consider(target, source, rule, flow)
-    for component in model.components:
-        for rule in self_rules:
-            consider(component, component, rule, None)
+        source, target = by_id[flow.source], by_id[flow.target]
+        forward = by_flow.get((flow.kind.value, "forward"))
+        if forward:
+            consider(source, target, forward, flow)
+        reverse = by_flow.get((flow.kind.value, "reverse"))
+        if reverse:
+            consider(target, source, reverse, flow)
+    if self_rules:
+        for component in model.components:
+            consider(component, component, self_rules, None)
 
     graph.successors = [[] for _ in graph.states]
-    for (source_state, target_state), (likelihood, _, _, rule, flow, reductions) in sorted(
-        best.items()
-    ):
+    for (source_state, target_state), (likelihood, _, _, rule, flow, reductions) in best.items():
         transition = Transition(
             len(graph.transitions), source_state, target_state, rule, flow, likelihood, reductions
         )
