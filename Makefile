@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11 and make:
-#   make demo   creates .venv, installs the package, runs the main job on the netmon example
+#   make demo   creates .venv, installs the package, runs maestro-graph paths --example netmon
 #   make test   creates .venv, installs the dev extras, runs ruff and the whole test suite
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/maestro-graph validate --example netmon
+	$(BIN)/maestro-graph paths --example netmon
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -553,7 +553,7 @@ def _catalog(rule_dirs: tuple[str, ...]) -> Catalog:
 @click.option(
     "--type",
     "entry_type",
-    type=click.Choice(["threats", "controls", "kinds", "atlas"]),
+    type=click.Choice(["threats", "controls", "rules", "kinds", "atlas"]),
     default="threats",
     show_default=True,
 )

@@ -187,3 +187,19 @@ def test_bad_rule_files_name_file_and_line(tmp_path, old, new, line, message):
     (problem,) = caught.value.problems
     assert problem.source.endswith("memo-steers-plan.yaml")
     assert problem.line == line and message in problem.message
+
+
+def test_rules_list_and_show_propagation_rules(run_cli):
+    listing = run_cli("rules", "list", "--type", "rules")
+    assert f"{len(CATALOG.rules)} rules" in listing.output
+    shown = run_cli("rules", "show", "memory-poisoning-steers-planning").output
+    for text in ("from: L2.data-poisoning", "via: data forward", "blocked by: memory-isolation", "References", "Fixtures: fires on"):
+        assert text in shown
+
+
+def test_catalog_docs_list_every_rule():
+    from maestro_graph.render.catalog import render_docs
+
+    docs = render_docs(CATALOG)
+    assert "## Propagation rules" in docs
+    assert all(f"### `{rule_id}`" in docs for rule_id in CATALOG.rules)

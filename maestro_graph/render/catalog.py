@@ -7,12 +7,12 @@ import textwrap
 from collections.abc import Iterable
 
 from maestro_graph.catalog import Catalog
-from maestro_graph.catalog.types import AtlasTechnique, Control, KindInfo, Threat
+from maestro_graph.catalog.types import AtlasTechnique, Control, KindInfo, PropagationRule, Threat
 from maestro_graph.errors import MaestroInputError, did_you_mean
 from maestro_graph.layers import Layer
 from maestro_graph.render.text import markdown_table, text_table
 
-ENTRY_TYPES = ("threats", "controls", "kinds", "atlas")
+ENTRY_TYPES = ("threats", "controls", "rules", "kinds", "atlas")
 
 
 def _atlas_summary(catalog: Catalog, ids: Iterable[str]) -> str:
@@ -51,6 +51,19 @@ def list_rows(
             for c in catalog.controls.values()
             if c.layer in wanted
         ]
+    if entry_type == "rules":
+        return ["id", "from", "via", "to", "likelihood", "title"], [
+            [
+                r.id,
+                ", ".join(r.source.threats),
+                _via_text(r),
+                r.target.threat,
+                r.likelihood,
+                r.title,
+            ]
+            for r in catalog.rules.values()
+            if wanted & _rule_layers(catalog, r)
+        ]
     if entry_type == "kinds":
         return ["kind", "layer", "threats", "description"], [
             [k.id, k.layer.value, len(catalog.threats_for_kind(k.id)), k.description]
@@ -62,6 +75,46 @@ def list_rows(
         [a.id, a.maturity.value, "yes" if a.id in used else "", a.name]
         for a in catalog.atlas.values()
     ]
+
+
+def _via_text(rule: PropagationRule) -> str:
+    if rule.via.direction == "self":
+        return "self"
+    return f"{'/'.join(k.value for k in rule.via.flows)} {rule.via.direction}"
+
+
+def _rule_layers(catalog: Catalog, rule: PropagationRule) -> set[Layer]:
+    kinds = rule.target.kinds or catalog.threats[rule.target.threat].applies_to
+    return {catalog.threats[t].layer for t in rule.source.threats} | {
+        catalog.kinds[k].layer for k in kinds
+    }
+
+
+def render_rule(catalog: Catalog, rule: PropagationRule) -> str:
+    """Everything about one propagation rule: mechanism, evidence, controls, fixtures."""
+    kinds = rule.target.kinds or catalog.threats[rule.target.threat].applies_to
+    lines = [
+        f"{rule.id}  {rule.title}",
+        f"  from: {', '.join(rule.source.threats)}",
+        f"  via: {_via_text(rule)}",
+        f"  to: {rule.target.threat} at {', '.join(kinds)}",
+        f"  likelihood: {rule.likelihood}",
+        f"  blocked by: {', '.join(rule.blocked_by) or '-'}",
+        f"  ATLAS: {_atlas_summary(catalog, rule.atlas)}",
+        "",
+        _wrap(rule.rationale),
+        "",
+        "References",
+        *[f"  - {reference}" for reference in rule.references],
+        "",
+        "Fixtures: fires on "
+        + ", ".join(f"{c['id']} ({c['kind']})" for c in rule.examples.fires.get("components", []))
+        + "; quiet on "
+        + ", ".join(f"{c['id']} ({c['kind']})" for c in rule.examples.quiet.get("components", [])),
+        "",
+        f"defined at {catalog.origins.get(rule.id, '?')}",
+    ]
+    return "\n".join(lines)
 
 
 def render_list(
@@ -81,16 +134,19 @@ def render_list(
     return text_table(headers, rows, right=right) + f"\n\n{len(rows)} {entry_type}"
 
 
-def find_entry(catalog: Catalog, entry_id: str) -> Threat | Control | KindInfo | AtlasTechnique:
+def find_entry(
+    catalog: Catalog, entry_id: str
+) -> Threat | Control | PropagationRule | KindInfo | AtlasTechnique:
     """Look an id up among threats, controls, kinds and ATLAS techniques."""
-    for table in (catalog.threats, catalog.controls, catalog.kinds, catalog.atlas):
+    for table in (catalog.threats, catalog.controls, catalog.rules, catalog.kinds, catalog.atlas):
         if entry_id in table:
             return table[entry_id]
-    every = [*catalog.threats, *catalog.controls, *catalog.kinds, *catalog.atlas]
+    every = [*catalog.threats, *catalog.controls, *catalog.rules, *catalog.kinds, *catalog.atlas]
     raise MaestroInputError.single(
         "rules show",
         None,
-        f"no threat, control, kind or ATLAS technique {entry_id!r}{did_you_mean(entry_id, every)}",
+        f"no threat, control, rule, kind or ATLAS technique {entry_id!r}"
+        + did_you_mean(entry_id, every),
     )
 
 
@@ -180,6 +236,8 @@ def render_entry(catalog: Catalog, entry_id: str) -> str:
         return render_threat(catalog, entry)
     if isinstance(entry, Control):
         return render_control(catalog, entry)
+    if isinstance(entry, PropagationRule):
+        return render_rule(catalog, entry)
     if isinstance(entry, KindInfo):
         threats = catalog.threats_for_kind(entry.id)
         rows = [[t.id, t.name] for t in threats]
@@ -278,4 +336,38 @@ def render_docs(catalog: Catalog) -> str:
             )
         )
         parts.append("")
+    rules = sorted(catalog.rules.values(), key=lambda r: r.id)
+    parts += [
+        "## Propagation rules",
+        "",
+        f"{len(rules)} rules. A rule turns a state (component, threat) into another along a flow",
+        "(`forward`: with the flow; `reverse`: against it, as a response travels back) or within",
+        "one component (`self`). Each carries its own fixtures, run by `maestro-graph rules test`.",
+        "",
+        markdown_table(
+            ["id", "from", "via", "to", "likelihood", "blocked by"],
+            [
+                [
+                    f"`{r.id}`",
+                    ", ".join(f"`{t}`" for t in r.source.threats),
+                    _via_text(r),
+                    f"`{r.target.threat}`",
+                    r.likelihood,
+                    ", ".join(f"`{c}`" for c in r.blocked_by),
+                ]
+                for r in rules
+            ],
+        ),
+        "",
+    ]
+    for r in rules:
+        parts += [
+            f"### `{r.id}`: {r.title}",
+            "",
+            " ".join(r.rationale.split()),
+            "",
+            f"ATLAS: {_atlas_summary(catalog, r.atlas)}. "
+            f"References: {'; '.join(r.references) or '-'}.",
+            "",
+        ]
     return "\n".join(parts)
