@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Literal
 
-from maestro_graph.catalog.types import Maturity
 from maestro_graph.layers import Layer
 from maestro_graph.propagation import AttackGraph, State, Transition
 from maestro_graph.risk import Band, band_for
+from maestro_graph.threats import AtlasEvidence, atlas_links
 
 # Costs are sums of logarithms while risks are products; this slack keeps rounding from hiding a
 # chain that ties the N-th best.
@@ -78,22 +78,13 @@ class ChainQuery:
 
 
 @dataclass(frozen=True)
-class AtlasLink:
-    """An ATLAS technique cited by a step, with its maturity."""
-
-    id: str
-    name: str
-    maturity: Maturity
-
-
-@dataclass(frozen=True)
 class ChainStep:
     """One hop of a chain: the state reached, and how (rule and flow; none for the first step)."""
 
     state: State
     transition: Transition | None
     likelihood: float
-    atlas: tuple[AtlasLink, ...]
+    atlas: tuple[AtlasEvidence, ...]
 
     @property
     def component(self) -> str:
@@ -403,20 +394,18 @@ def make_chain(
     catalog = graph.catalog
     steps: list[ChainStep] = []
     first = graph.states[path[0]]
-    steps.append(ChainStep(first, None, first.likelihood, _atlas(catalog, first.threat.atlas)))
+    steps.append(ChainStep(first, None, first.likelihood, atlas_links(catalog, first.threat.atlas)))
     for source, target in pairwise(path):
         transition = _transition_between(graph, source, target)
         state = graph.states[target]
         cited = tuple(dict.fromkeys((*transition.rule.atlas, *state.threat.atlas)))
-        steps.append(ChainStep(state, transition, transition.likelihood, _atlas(catalog, cited)))
+        steps.append(
+            ChainStep(state, transition, transition.likelihood, atlas_links(catalog, cited))
+        )
     likelihood, risk = path_risk(graph, path)
     impact = graph.states[path[-1]].impact
     band = band_for(likelihood, impact)
     return Chain(rank, tuple(steps), likelihood, impact, risk, band, assumed_breach)
-
-
-def _atlas(catalog: Any, ids: Iterable[str]) -> tuple[AtlasLink, ...]:
-    return tuple(AtlasLink(i, catalog.atlas[i].name, catalog.atlas[i].maturity) for i in ids)
 
 
 def search_chains(graph: AttackGraph, query: ChainQuery) -> list[Chain]:

@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,11 +79,14 @@ class ThreatFinding:
         }
 
 
+def atlas_links(catalog: Catalog, ids: Iterable[str]) -> tuple[AtlasEvidence, ...]:
+    """The ATLAS techniques with these ids, in the given order."""
+    return tuple(AtlasEvidence(i, catalog.atlas[i].name, catalog.atlas[i].maturity) for i in ids)
+
+
 def atlas_evidence(threat: Threat, catalog: Catalog) -> tuple[AtlasEvidence, ...]:
     """The ATLAS techniques of a threat, strongest maturity first (then by id)."""
-    evidence = [
-        AtlasEvidence(t, catalog.atlas[t].name, catalog.atlas[t].maturity) for t in threat.atlas
-    ]
+    evidence = atlas_links(catalog, threat.atlas)
     return tuple(sorted(evidence, key=lambda e: (-e.maturity.strength, e.id)))
 
 

@@ -193,7 +193,13 @@ def test_rules_list_and_show_propagation_rules(run_cli):
     listing = run_cli("rules", "list", "--type", "rules")
     assert f"{len(CATALOG.rules)} rules" in listing.output
     shown = run_cli("rules", "show", "memory-poisoning-steers-planning").output
-    for text in ("from: L2.data-poisoning", "via: data forward", "blocked by: memory-isolation", "References", "Fixtures: fires on"):
+    for text in (
+        "from: L2.data-poisoning",
+        "via: data forward",
+        "blocked by: memory-isolation",
+        "References",
+        "Fixtures: fires on",
+    ):
         assert text in shown
 
 
