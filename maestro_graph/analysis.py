@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -20,10 +21,18 @@ from maestro_graph.errors import MaestroInputError, did_you_mean
 from maestro_graph.exposure import ComponentReach, component_reach
 from maestro_graph.layers import Layer
 from maestro_graph.matrix import MatrixCell, layer_matrix
+from maestro_graph.mitigation import (
+    MitigationPlan,
+    Placement,
+    apply_placements,
+    parse_placement,
+    plan_budget,
+    plan_threshold,
+)
 from maestro_graph.model import SystemModel
 from maestro_graph.propagation import AttackGraph, build_attack_graph
 from maestro_graph.ranking import Chain, ChainQuery, search_chains
-from maestro_graph.risk import Band, RiskSettings
+from maestro_graph.risk import Band, RiskSettings, band_floor
 from maestro_graph.threats import LayerCoverage, ThreatFinding, enumerate_threats, layer_coverage
 
 if TYPE_CHECKING:
@@ -275,6 +284,27 @@ class Analysis:
         query = self.query(**options)  # type: ignore[arg-type]
         return Chains(search_chains(self.attack_graph, query), query)
 
+    def gate_chains(
+        self, min_band: Band | str = Band.LOW, *, max_hops: int = DEFAULT_MAX_HOPS
+    ) -> Chains:
+        """Every chain at or above ``min_band`` (the best per entry/target pair), ranked.
+
+        This is the set a gate judges (``check``, ``baseline``, ``diff``): not a top N, so a new
+        chain cannot hide below a cut-off. The search drops everything whose risk cannot reach
+        the band, so it stays exact and bounded.
+        """
+        try:
+            band = Band.parse(min_band)
+        except ValueError as error:
+            raise MaestroInputError.single("--fail-on", None, str(error)) from None
+        query = self.query(top=None, max_hops=max_hops)
+        query = dataclasses.replace(query, min_risk=band_floor(band))
+        found = [c for c in search_chains(self.attack_graph, query) if c.band.rank >= band.rank]
+        ranked = [
+            dataclasses.replace(chain, rank=rank) for rank, chain in enumerate(found, start=1)
+        ]
+        return Chains(ranked, query)
+
     def layer_matrix(self, *, max_hops: int = DEFAULT_MAX_HOPS) -> list[MatrixCell]:
         """The 49 cells of the layer matrix (best chain and pair count per layer pair)."""
         self.query(max_hops=max_hops)
@@ -294,6 +324,67 @@ class Analysis:
             )
         frame.index.name, frame.columns.name = "from", "to"
         return frame
+
+    # -- mitigation (MAESTRO step 5) ---------------------------------------------------
+    def with_controls(self, placements: Iterable[str | Placement]) -> Analysis:
+        """A new analysis of the model with extra controls in place (what-if); this one is unchanged.
+
+        Parameters
+        ----------
+        placements : iterable of str or Placement
+            ``"kb:provenance-tracking"`` (on a component) or ``"web->kb:source-allow-listing"``
+            (on the flows from ``web`` to ``kb``).
+
+        Raises
+        ------
+        MaestroInputError
+            For an unknown component, flow or control, or a control that cannot go there.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> before = mg.analyze(mg.example("netmon"))
+        >>> after = before.with_controls(["tuner:memory-isolation"])
+        >>> after.paths(top=1)[0].risk <= before.paths(top=1)[0].risk
+        True
+        """
+        parsed = [
+            p if isinstance(p, Placement) else parse_placement(p, self.model, self.catalog)
+            for p in placements
+        ]
+        return Analysis(apply_placements(self.model, parsed), self.catalog, self.settings)
+
+    def mitigate(
+        self,
+        *,
+        threshold: Band | str | None = None,
+        budget: int | None = None,
+        max_hops: int = DEFAULT_MAX_HOPS,
+    ) -> MitigationPlan:
+        """Recommend control placements: the fewest that bring every chain below ``threshold``
+        (default ``high``), or the ``budget`` placements that remove the most risk.
+
+        Raises
+        ------
+        MaestroInputError
+            For an unknown band, a budget below 1, or both options at once.
+        """
+        if threshold is not None and budget is not None:
+            raise MaestroInputError.single(
+                "mitigate", None, "give either --threshold or --budget, not both"
+            )
+        try:
+            band = Band.parse(threshold) if threshold is not None else Band.HIGH
+        except ValueError as error:
+            raise MaestroInputError.single("--threshold", None, str(error)) from None
+        self.query(max_hops=max_hops)
+        if budget is not None:
+            if budget < 1:
+                raise MaestroInputError.single(
+                    "--budget", None, f"must be at least 1, got {budget}"
+                )
+            return plan_budget(self.attack_graph, budget, band, max_hops=max_hops)
+        return plan_threshold(self.attack_graph, band, max_hops=max_hops)
 
     def reach(self) -> list[ComponentReach]:
         """Exposure (entry components reaching it) and blast radius (components it reaches)."""

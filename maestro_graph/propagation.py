@@ -279,11 +279,15 @@ def _build(
         flow_kind = flow.kind.value if flow else ""
         for rule, starts in applicable.get(rules, source.kind, target.kind):
             if target.controls or flow_controls:
+                # A control cuts a step once, whether it sits on the target, the flow, or both.
                 reductions = tuple(
-                    (c, catalog.controls[c].effectiveness, where)
+                    (
+                        c,
+                        catalog.controls[c].effectiveness,
+                        "component" if c in target.controls else "flow",
+                    )
                     for c in rule.blocked_by
-                    for where, placed in (("component", target.controls), ("flow", flow_controls))
-                    if c in placed
+                    if c in target.controls or c in flow_controls
                 )
                 likelihood = rule.likelihood * control_factor(e for _, e, _ in reductions)
             else:

@@ -63,6 +63,8 @@ class ChainQuery:
     assume_breach : bool
         Start from every state (as if already achieved, at its own likelihood), not only from
         the attacker's entry states: MAESTRO's "if this layer is compromised" question.
+    min_risk : float
+        Drop chains below this risk (and never explore prefixes that cannot reach it).
     """
 
     top: int | None = 10
@@ -75,6 +77,7 @@ class ChainQuery:
     cross_layer_only: bool = True
     distinct: Literal["pair", "none"] = "pair"
     assume_breach: bool = False
+    min_risk: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -354,7 +357,9 @@ def search_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]
 
     # Best qualifying chain per group: per (entry, target) pair, or per chain when not distinct.
     found: dict[Any, tuple[tuple, tuple[int, ...]]] = {}
-    threshold = math.inf  # cost of the N-th best so far; prefixes above it cannot enter the top N
+    # Cost of the N-th best so far (or of min_risk): prefixes above it cannot enter the result.
+    floor_cost = -math.log(query.min_risk / _IMPACT_SCALE) if query.min_risk > 0 else math.inf
+    threshold = floor_cost
     transitions = graph.transitions
     while heap:
         estimate, path, cost = heapq.heappop(heap)
@@ -369,7 +374,7 @@ def search_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]
                 if query.distinct == "pair"
                 else path
             )
-            if group not in found or key < found[group][0]:
+            if risk >= query.min_risk and (group not in found or key < found[group][0]):
                 found[group] = (key, path)
                 if query.top is not None and len(found) >= query.top:
                     nth_risk = -_select(graph, found, query.top)[-1][0][0]

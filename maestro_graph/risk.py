@@ -118,7 +118,36 @@ def impact_level(impact: float) -> int:
 
 def band_for(likelihood: float, impact: float) -> Band:
     """The band of the 5x5 matrix cell that a likelihood and an impact fall in."""
-    score = likelihood_level(likelihood) * impact_level(impact)
+    return _band_of_score(likelihood_level(likelihood) * impact_level(impact))
+
+
+_LIKELIHOOD_LEVEL_FLOORS = (0.0, *LIKELIHOOD_BOUNDS)
+_IMPACT_LEVEL_FLOORS = (1.0, 1.5, 2.5, 3.5, 4.5)
+
+
+def band_floor(band: Band) -> float:
+    """The smallest risk any (likelihood, impact) in ``band`` or above can have.
+
+    Every chain whose band is at least ``band`` has at least this risk, so a search may drop
+    everything below it.
+
+    Examples
+    --------
+    >>> band_floor(Band.HIGH)
+    0.225
+    >>> band_floor(Band.MEDIUM)
+    0.0
+    """
+    floors = [
+        likelihood * impact
+        for level_l, likelihood in enumerate(_LIKELIHOOD_LEVEL_FLOORS, start=1)
+        for level_i, impact in enumerate(_IMPACT_LEVEL_FLOORS, start=1)
+        if _band_of_score(level_l * level_i).rank >= band.rank
+    ]
+    return round(min(floors), 12)
+
+
+def _band_of_score(score: int) -> Band:
     if score <= 4:
         return Band.LOW
     if score <= 9:

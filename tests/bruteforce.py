@@ -27,7 +27,7 @@ def brute_force_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, 
                 if query.distinct == "pair"
                 else path
             )
-            if group not in found or key < found[group][0]:
+            if risk >= query.min_risk and (group not in found or key < found[group][0]):
                 found[group] = (key, path)
         if len(path) - 1 < query.max_hops:
             for transition_index in graph.successors[last]:

@@ -84,6 +84,7 @@ queries = st.builds(
     cross_layer_only=st.booleans(),
     distinct=st.sampled_from(["pair", "none"]),
     assume_breach=st.booleans(),
+    min_risk=st.sampled_from([0.0, 0.0, 0.1, 0.3]),
 )
 
 
