@@ -327,7 +327,7 @@ class Analysis:
 
     # -- mitigation (MAESTRO step 5) ---------------------------------------------------
     def with_controls(self, placements: Iterable[str | Placement]) -> Analysis:
-        """A new analysis of the model with extra controls in place (what-if); this one is unchanged.
+        """A new analysis with extra controls in place (what-if); this one is unchanged.
 
         Parameters
         ----------
@@ -359,22 +359,47 @@ class Analysis:
         *,
         threshold: Band | str | None = None,
         budget: int | None = None,
+        band: Band | str = Band.HIGH,
         max_hops: int = DEFAULT_MAX_HOPS,
     ) -> MitigationPlan:
-        """Recommend control placements: the fewest that bring every chain below ``threshold``
-        (default ``high``), or the ``budget`` placements that remove the most risk.
+        """Recommend control placements (MAESTRO step 5).
+
+        Parameters
+        ----------
+        threshold : band, optional
+            The fewest placements that bring every chain below this band (default ``high``).
+        budget : int, optional
+            Instead, the ``budget`` placements that remove the most risk from the chains that
+            can reach ``band``.
+        band : band, default "high"
+            With ``budget``: which chains count.
+        max_hops : int
+
+        Returns
+        -------
+        MitigationPlan
 
         Raises
         ------
         MaestroInputError
             For an unknown band, a budget below 1, or both options at once.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> plan = mg.analyze(mg.example("netmon")).mitigate(threshold="high")
+        >>> plan.method, plan.remaining
+        ('exact', ())
+        >>> str(plan.placements[0])
+        'tuner:memory-isolation'
         """
         if threshold is not None and budget is not None:
             raise MaestroInputError.single(
                 "mitigate", None, "give either --threshold or --budget, not both"
             )
         try:
-            band = Band.parse(threshold) if threshold is not None else Band.HIGH
+            goal = Band.parse(threshold) if threshold is not None else Band.HIGH
+            counted = Band.parse(band)
         except ValueError as error:
             raise MaestroInputError.single("--threshold", None, str(error)) from None
         self.query(max_hops=max_hops)
@@ -383,8 +408,8 @@ class Analysis:
                 raise MaestroInputError.single(
                     "--budget", None, f"must be at least 1, got {budget}"
                 )
-            return plan_budget(self.attack_graph, budget, band, max_hops=max_hops)
-        return plan_threshold(self.attack_graph, band, max_hops=max_hops)
+            return plan_budget(self.attack_graph, budget, counted, max_hops=max_hops)
+        return plan_threshold(self.attack_graph, goal, max_hops=max_hops)
 
     def reach(self) -> list[ComponentReach]:
         """Exposure (entry components reaching it) and blast radius (components it reaches)."""

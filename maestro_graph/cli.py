@@ -126,6 +126,26 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text)
 
 
+def assume_control_option(command: F) -> F:
+    return click.option(
+        "--assume-control",
+        "assumed",
+        metavar="TARGET:CONTROL",
+        multiple=True,
+        help="What-if: assume a control in place (kb:provenance-tracking, or "
+        "web->kb:source-allow-listing on a flow); repeatable. Shows the change.",
+    )(command)
+
+
+def _with_delta(text: str, output_format: str, delta_text: str, delta: dict[str, Any]) -> str:
+    """Add a what-if section to an output: a key in JSON, a section in table and Markdown."""
+    if output_format == "json":
+        return json.dumps({**json.loads(text), "what_if": delta}, indent=2)
+    if output_format == "csv":
+        return text  # CSV stays one table: the rows already show the what-if state
+    return f"{text}\n\n{delta_text}"
+
+
 @click.group(
     cls=MaestroGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -222,6 +242,7 @@ def _layers_option(value: tuple[str, ...]) -> tuple[Layer, ...] | None:
     show_default=True,
 )
 @output_option
+@assume_control_option
 def threats(
     model: SystemModel,
     catalog: Catalog,
@@ -231,6 +252,7 @@ def threats(
     top: int | None,
     output_format: str,
     output: str | None,
+    assumed: tuple[str, ...],
 ) -> None:
     """MAESTRO step 2: every threat that applies to every component, scored.
 
@@ -244,11 +266,13 @@ def threats(
       maestro-graph threats --example rag-agent --top 15
       maestro-graph threats arch.yaml --layer L2,L7 --min-band high
       maestro-graph threats arch.yaml --component kb --format json
+      maestro-graph threats arch.yaml --assume-control kb:provenance-tracking
     """
     from maestro_graph.analysis import analyze
     from maestro_graph.render import threats as render
 
-    analysis = analyze(model, catalog=catalog)
+    before = analyze(model, catalog=catalog)
+    analysis = before.with_controls(assumed) if assumed else before
     findings = analysis.threat_findings(
         layers=_layers_option(layers), components=components or None, min_band=min_band
     )
@@ -262,6 +286,16 @@ def threats(
         text = render.render_markdown(model, shown, coverage)
     else:
         text = render.render_table(model, shown, coverage, total=len(analysis.findings))
+    if assumed:
+        from maestro_graph.render.whatif import findings_delta, render_findings_delta
+
+        changed = findings_delta(before.findings, analysis.findings)
+        text = _with_delta(
+            text,
+            output_format,
+            render_findings_delta(assumed, changed),
+            {"assumed": list(assumed), "changed": changed},
+        )
     emit(text, output)
 
 
@@ -349,6 +383,7 @@ def _chain_options(command: F) -> F:
     show_default=True,
 )
 @output_option
+@assume_control_option
 def paths(
     model: SystemModel,
     catalog: Catalog,
@@ -365,6 +400,7 @@ def paths(
     explain: bool,
     output_format: str,
     output: str | None,
+    assumed: tuple[str, ...],
 ) -> None:
     """MAESTRO steps 3-4: the highest-risk cross-layer attack chains.
 
@@ -379,11 +415,13 @@ def paths(
       maestro-graph paths arch.yaml --top 20 --through L3 --format json
       maestro-graph paths arch.yaml --target ledger --max-hops 8
       maestro-graph paths arch.yaml --from L4 --assume-breach
+      maestro-graph paths arch.yaml --assume-control tuner:memory-isolation
     """
     from maestro_graph.analysis import analyze
     from maestro_graph.render import chains as render
 
-    analysis = analyze(model, catalog=catalog)
+    before = analyze(model, catalog=catalog)
+    analysis = before.with_controls(assumed) if assumed else before
     query = analysis.query(
         top=top,
         max_hops=max_hops,
@@ -407,6 +445,16 @@ def paths(
         text = render.render_markdown(model, chains, query)
     else:
         text = render.render_table(model, chains, query, explain=explain)
+    if assumed:
+        from maestro_graph.render.whatif import chains_delta, render_chains_delta
+
+        delta = chains_delta(before.attack_graph, search_chains(before.attack_graph, query), chains)
+        text = _with_delta(
+            text,
+            output_format,
+            render_chains_delta(assumed, delta),
+            {"assumed": list(assumed), **delta},
+        )
     emit(text, output)
 
 
@@ -427,8 +475,14 @@ def paths(
     show_default=True,
 )
 @output_option
+@assume_control_option
 def matrix(
-    model: SystemModel, catalog: Catalog, max_hops: int, output_format: str, output: str | None
+    model: SystemModel,
+    catalog: Catalog,
+    max_hops: int,
+    output_format: str,
+    output: str | None,
+    assumed: tuple[str, ...],
 ) -> None:
     """MAESTRO step 3: the 7x7 layer matrix of the best chain from each layer to each layer.
 
@@ -441,17 +495,30 @@ def matrix(
     Examples:
       maestro-graph matrix --example multi-agent
       maestro-graph matrix arch.yaml --format json -o matrix.json
+      maestro-graph matrix arch.yaml --assume-control orchestrator:agent-authorization
     """
     from maestro_graph.analysis import analyze
     from maestro_graph.render import matrix as render
 
-    cells = analyze(model, catalog=catalog).layer_matrix(max_hops=max_hops)
+    before = analyze(model, catalog=catalog)
+    analysis = before.with_controls(assumed) if assumed else before
+    cells = analysis.layer_matrix(max_hops=max_hops)
     if output_format == "json":
         text = render.render_json(model, cells, catalog.version)
     elif output_format == "csv":
         text = render.render_csv(cells)
     else:
         text = render.render_table(model, cells)
+    if assumed:
+        from maestro_graph.render.whatif import cells_delta, render_cells_delta
+
+        changed = cells_delta(before.layer_matrix(max_hops=max_hops), cells)
+        text = _with_delta(
+            text,
+            output_format,
+            render_cells_delta(assumed, changed),
+            {"assumed": list(assumed), "changed": changed},
+        )
     emit(text, output)
 
 
@@ -515,6 +582,83 @@ def components(
             right=[3, 4],
         )
         text = f"Exposure and blast radius in {model.name}\n\n{table}"
+    emit(text, output)
+
+
+@main.command()
+@model_input
+@click.option(
+    "--threshold",
+    type=click.Choice(["medium", "high", "critical"]),
+    help="Fewest placements that bring every chain below this band (default: high).",
+)
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1),
+    help="Instead: the N placements that remove the most risk.",
+)
+@click.option(
+    "--band",
+    type=click.Choice(["medium", "high", "critical"]),
+    default="high",
+    show_default=True,
+    help="With --budget: which chains count (those that can reach this band).",
+)
+@click.option(
+    "--max-hops",
+    type=click.IntRange(min=1, max=12),
+    default=6,
+    show_default=True,
+    help="Most transitions in a chain.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "md"]),
+    default="table",
+    show_default=True,
+)
+@output_option
+def mitigate(
+    model: SystemModel,
+    catalog: Catalog,
+    threshold: str | None,
+    budget: int | None,
+    band: str,
+    max_hops: int,
+    output_format: str,
+    output: str | None,
+) -> None:
+    """MAESTRO step 5: where to place which controls to cut the chains.
+
+    --threshold BAND (the default, high): the fewest control placements that bring every chain
+    below BAND, exact on small instances, greedy with its bound on large ones. --budget N: the
+    N placements that remove the most risk. Only controls that act where they are placed (they
+    mitigate the entry threat there or block a rule the chain uses) are proposed, and the plan
+    is verified by re-analysing the model with the placements applied.
+
+    \b
+    Examples:
+      maestro-graph mitigate --example netmon
+      maestro-graph mitigate arch.yaml --threshold medium
+      maestro-graph mitigate arch.yaml --budget 3 --format json
+    """
+    from maestro_graph.analysis import analyze
+    from maestro_graph.render import mitigation as render
+
+    analysis = analyze(model, catalog=catalog)
+    if budget is not None:
+        if threshold is not None:
+            raise click.UsageError("give either --threshold or --budget, not both")
+        plan = analysis.mitigate(budget=budget, band=band, max_hops=max_hops)
+    else:
+        plan = analysis.mitigate(threshold=threshold or "high", max_hops=max_hops)
+    if output_format == "json":
+        text = render.render_json(model, catalog, plan)
+    elif output_format == "md":
+        text = render.render_markdown(model, catalog, plan)
+    else:
+        text = render.render_table(model, catalog, plan)
     emit(text, output)
 
 

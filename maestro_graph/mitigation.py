@@ -88,7 +88,8 @@ def parse_placement(text: str, model: SystemModel, catalog: Catalog) -> Placemen
         raise MaestroInputError.single(
             option,
             None,
-            f"{text!r}: expected TARGET:CONTROL, e.g. kb:provenance-tracking or web->kb:source-allow-listing",
+            f"{text!r}: expected TARGET:CONTROL, e.g. kb:provenance-tracking "
+            "or web->kb:source-allow-listing",
         )
     control = catalog.controls.get(control_id)
     if control is None:
@@ -426,8 +427,9 @@ def plan_threshold(graph: AttackGraph, band: Band, *, max_hops: int = 6) -> Miti
         chosen = _greedy_cover(needs, {c: options[c] for c in needs})
         most = max((sum(1 for c in needs if p in options[c]) for p in candidates), default=1)
         note = (
-            f"greedy over {len(candidates)} candidate placements: at most {1 + math.log(max(most, 1)):.1f}x "
-            "the optimal number of placements (set-cover bound 1 + ln m, m = the most chains one placement cuts)"
+            f"greedy over {len(candidates)} candidate placements: at most "
+            f"{1 + math.log(max(most, 1)):.1f}x the optimal number of placements "
+            "(set-cover bound 1 + ln m, m = the most chains one placement cuts)"
         )
     after = _verify(graph, chosen, band, max_hops)
     return MitigationPlan(
@@ -447,7 +449,7 @@ def plan_threshold(graph: AttackGraph, band: Band, *, max_hops: int = 6) -> Miti
 def plan_budget(
     graph: AttackGraph, budget: int, band: Band = Band.HIGH, *, max_hops: int = 6
 ) -> MitigationPlan:
-    """The ``budget`` placements that remove the most risk from the chains that can reach ``band``."""
+    """The ``budget`` placements removing the most risk from the chains that can reach ``band``."""
     chains = planning_chains(graph, band, max_hops)
     options = {c.id: chain_options(c, graph) for c in chains}
     candidates = sorted({p for per_chain in options.values() for p in per_chain})
@@ -472,7 +474,10 @@ def plan_budget(
         band=band,
         budget=budget,
         method="greedy",
-        note=f"greedy: each step adds the placement that removes the most remaining risk ({len(candidates)} candidates)",
+        note=(
+            "each step adds the placement that removes the most remaining risk "
+            f"({len(candidates)} candidates)"
+        ),
         recommendations=_recommendations(graph, chains, options, chosen),
         before=summarize(chains),
         after=summarize(after),

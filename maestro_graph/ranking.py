@@ -430,3 +430,13 @@ def search_chains(graph: AttackGraph, query: ChainQuery) -> list[Chain]:
         make_chain(graph, path, rank, assumed_breach=query.assume_breach)
         for rank, path in enumerate(search_paths(graph, query), start=1)
     ]
+
+
+def risk_of(graph: AttackGraph, keys: Sequence[tuple[str, str]]) -> float | None:
+    """The risk of the chain with these (component, threat) steps in ``graph``, or None when the
+    graph has no such chain (a state or a transition is missing)."""
+    try:
+        path = [graph.state_index[key] for key in keys]
+        return path_risk(graph, path)[1]
+    except KeyError:
+        return None

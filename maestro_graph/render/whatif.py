@@ -1,0 +1,143 @@
+"""What-if deltas: the same view before and after assumed controls (``--assume-control``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from maestro_graph.matrix import MatrixCell
+from maestro_graph.mitigation import Placement
+from maestro_graph.propagation import AttackGraph
+from maestro_graph.ranking import Chain, risk_of
+from maestro_graph.render.text import text_table
+from maestro_graph.threats import ThreatFinding
+
+
+def chains_delta(
+    before: AttackGraph, before_top: Sequence[Chain], after: Sequence[Chain]
+) -> dict[str, Any]:
+    """Each shown chain's risk before -> after, and the chains that left the ranking."""
+    shown = {c.id for c in after}
+    return {
+        "chains": [
+            {
+                "id": c.id,
+                "risk_before": round(value, 4)
+                if (value := risk_of(before, [s.state.key for s in c.steps])) is not None
+                else None,
+                "risk_after": round(c.risk, 4),
+            }
+            for c in after
+        ],
+        "removed": [
+            {"id": c.id, "risk_before": round(c.risk, 4), "path": c.path_text}
+            for c in before_top
+            if c.id not in shown
+        ],
+    }
+
+
+def render_chains_delta(placements: Sequence[Placement], delta: dict[str, Any]) -> str:
+    rows = [
+        [
+            d["id"],
+            "-" if d["risk_before"] is None else f"{d['risk_before']:.3f}",
+            f"{d['risk_after']:.3f}",
+        ]
+        for d in delta["chains"]
+    ]
+    lines = [
+        "What-if: " + ", ".join(str(p) for p in placements),
+        text_table(["chain", "risk before", "risk after"], rows, right=[1, 2]),
+    ]
+    if delta["removed"]:
+        lines.append("No longer in the ranking:")
+        lines += [f"  {d['id']}  {d['risk_before']:.3f}  {d['path']}" for d in delta["removed"]]
+    return "\n".join(lines)
+
+
+def findings_delta(
+    before: Sequence[ThreatFinding], after: Sequence[ThreatFinding]
+) -> list[dict[str, Any]]:
+    """Findings whose risk changed: component, threat, risk before -> after."""
+    old = {(f.component.id, f.threat.id): f for f in before}
+    changed = []
+    for finding in after:
+        previous = old[(finding.component.id, finding.threat.id)]
+        if abs(previous.risk - finding.risk) > 1e-12:
+            changed.append(
+                {
+                    "component": finding.component.id,
+                    "threat": finding.threat.id,
+                    "risk_before": round(previous.risk, 4),
+                    "risk_after": round(finding.risk, 4),
+                    "band_before": previous.band.value,
+                    "band_after": finding.band.value,
+                }
+            )
+    return changed
+
+
+def render_findings_delta(placements: Sequence[Placement], changed: list[dict[str, Any]]) -> str:
+    head = "What-if: " + ", ".join(str(p) for p in placements)
+    if not changed:
+        return (
+            head + "\nNo finding changed (these controls mitigate none of the threats "
+            "where they are placed)."
+        )
+    rows = [
+        [
+            d["component"],
+            d["threat"],
+            f"{d['risk_before']:.3f}",
+            f"{d['risk_after']:.3f}",
+            f"{d['band_before']} -> {d['band_after']}",
+        ]
+        for d in changed
+    ]
+    return (
+        head
+        + "\n"
+        + text_table(
+            ["component", "threat", "risk before", "risk after", "band"], rows, right=[2, 3]
+        )
+    )
+
+
+def cells_delta(before: Sequence[MatrixCell], after: Sequence[MatrixCell]) -> list[dict[str, Any]]:
+    """Matrix cells whose best risk changed."""
+    changed = []
+    for old, new in zip(before, after, strict=True):
+        old_risk = old.chain.risk if old.chain else None
+        new_risk = new.chain.risk if new.chain else None
+        if old_risk != new_risk:
+            changed.append(
+                {
+                    "from": new.source.value,
+                    "to": new.target.value,
+                    "risk_before": None if old_risk is None else round(old_risk, 4),
+                    "risk_after": None if new_risk is None else round(new_risk, 4),
+                }
+            )
+    return changed
+
+
+def render_cells_delta(placements: Sequence[Placement], changed: list[dict[str, Any]]) -> str:
+    head = "What-if: " + ", ".join(str(p) for p in placements)
+
+    def text(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    rows = [
+        [f"{d['from']} -> {d['to']}", text(d["risk_before"]), text(d["risk_after"])]
+        for d in changed
+    ]
+    return (
+        head
+        + "\n"
+        + (
+            text_table(["cell", "risk before", "risk after"], rows, right=[1, 2])
+            if rows
+            else "No cell changed."
+        )
+    )
