@@ -1,0 +1,83 @@
+"""Hypothesis strategies shared by the property tests."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+import maestro_graph as mg
+from maestro_graph.layers import Layer
+from maestro_graph.model import FlowKind, SystemModel
+
+CATALOG = mg.load_catalog()
+
+
+@st.composite
+def small_models(draw: st.DrawFn, max_components: int = 8) -> SystemModel:
+    """Random small models dense enough for chains: every kind and flow kind can appear."""
+    count = draw(st.integers(2, max_components))
+    components = []
+    for index in range(count):
+        layer = draw(st.sampled_from(list(Layer)))
+        components.append(
+            {
+                "id": f"c{index}",
+                "layer": layer.value,
+                "kind": draw(st.sampled_from(CATALOG.kinds_of(layer))),
+                "exposure": draw(st.sampled_from(["public", "internal", "internal"])),
+                "criticality": draw(st.integers(1, 5)),
+                "controls": draw(
+                    st.lists(
+                        st.sampled_from(
+                            sorted(
+                                c for c, v in CATALOG.controls.items() if "component" in v.placement
+                            )
+                        ),
+                        max_size=2,
+                        unique=True,
+                    )
+                ),
+            }
+        )
+    ids = [c["id"] for c in components]
+    triples = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(ids), st.sampled_from(ids), st.sampled_from(list(FlowKind))
+            ).filter(lambda t: t[0] != t[1]),
+            min_size=1,
+            max_size=count * 3,
+            unique=True,
+        )
+    )
+    flows = [{"from": a, "to": b, "kind": k.value} for a, b, k in triples]
+    return SystemModel.model_validate(
+        {"maestro": 1, "system": {"name": "random"}, "components": components, "flows": flows}
+    )
+
+
+EXAMPLE_MODELS = {name: mg.example(name) for name in ("netmon", "rag-agent", "multi-agent")}
+
+
+@st.composite
+def sub_models(draw: st.DrawFn, size: tuple[int, int] = (4, 8)) -> mg.SystemModel:
+    """A random part of a bundled example: realistic kinds, flows and entries, so there are chains
+    to cut (random models from scratch rarely have any at or above medium)."""
+    example = EXAMPLE_MODELS[draw(st.sampled_from(sorted(EXAMPLE_MODELS)))]
+    entries = [c.id for c in example.entry_components()]
+    chosen = {draw(st.sampled_from(entries))}
+    target_size = draw(st.integers(*size))
+    # Grow from an entry along flows, so the part keeps routes an attacker can take.
+    while len(chosen) < target_size:
+        frontier = sorted(
+            {f.target for f in example.flows if f.source in chosen}
+            | {f.source for f in example.flows if f.target in chosen} - chosen
+        )
+        if not frontier:
+            break
+        chosen.add(draw(st.sampled_from(frontier)))
+    data = example.to_data()
+    data["components"] = [c for c in data["components"] if c["id"] in chosen]
+    data["flows"] = [f for f in data["flows"] if f["from"] in chosen and f["to"] in chosen]
+    if "attacker" in data:
+        data["attacker"] = {"entry": [e for e in data["attacker"].get("entry", []) if e in chosen]}
+    return mg.SystemModel.model_validate(data)
