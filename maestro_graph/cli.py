@@ -141,8 +141,8 @@ def _with_delta(text: str, output_format: str, delta_text: str, delta: dict[str,
     """Add a what-if section to an output: a key in JSON, a section in table and Markdown."""
     if output_format == "json":
         return json.dumps({**json.loads(text), "what_if": delta}, indent=2)
-    if output_format == "csv":
-        return text  # CSV stays one table: the rows already show the what-if state
+    if output_format in {"csv", "sarif"}:
+        return text  # one table / one log: the results already show the what-if state
     return f"{text}\n\n{delta_text}"
 
 
@@ -378,7 +378,7 @@ def _chain_options(command: F) -> F:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "csv", "md"]),
+    type=click.Choice(["table", "json", "csv", "md", "sarif"]),
     default="table",
     show_default=True,
 )
@@ -439,6 +439,10 @@ def paths(
     chains = search_chains(analysis.attack_graph, query)
     if output_format == "json":
         text = render.render_json(model, catalog, chains, query)
+    elif output_format == "sarif":
+        from maestro_graph.render.sarif import render_sarif
+
+        text = render_sarif(model, catalog, chains)
     elif output_format == "csv":
         text = render.render_csv(chains)
     elif output_format == "md":
