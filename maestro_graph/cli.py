@@ -141,8 +141,8 @@ def _with_delta(text: str, output_format: str, delta_text: str, delta: dict[str,
     """Add a what-if section to an output: a key in JSON, a section in table and Markdown."""
     if output_format == "json":
         return json.dumps({**json.loads(text), "what_if": delta}, indent=2)
-    if output_format in {"csv", "sarif"}:
-        return text  # one table / one log: the results already show the what-if state
+    if output_format in {"csv", "sarif", "dot", "mermaid"}:
+        return text  # one table, log or diagram: it already shows the what-if state
     return f"{text}\n\n{delta_text}"
 
 
@@ -378,7 +378,7 @@ def _chain_options(command: F) -> F:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "csv", "md", "sarif"]),
+    type=click.Choice(["table", "json", "csv", "md", "sarif", "dot", "mermaid"]),
     default="table",
     show_default=True,
 )
@@ -416,6 +416,7 @@ def paths(
       maestro-graph paths arch.yaml --target ledger --max-hops 8
       maestro-graph paths arch.yaml --from L4 --assume-breach
       maestro-graph paths arch.yaml --assume-control tuner:memory-isolation
+      maestro-graph paths arch.yaml --top 3 --format mermaid -o chains.mmd
     """
     from maestro_graph.analysis import analyze
     from maestro_graph.render import chains as render
@@ -443,6 +444,10 @@ def paths(
         from maestro_graph.render.sarif import render_sarif
 
         text = render_sarif(model, catalog, chains)
+    elif output_format in {"dot", "mermaid"}:
+        from maestro_graph.render.diagram import render_dot, render_mermaid
+
+        text = (render_dot if output_format == "dot" else render_mermaid)(analysis.model, chains)
     elif output_format == "csv":
         text = render.render_csv(chains)
     elif output_format == "md":
