@@ -38,6 +38,8 @@ from maestro_graph.threats import LayerCoverage, ThreatFinding, enumerate_threat
 if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: Most transitions a chain may have unless the caller says otherwise.
 DEFAULT_MAX_HOPS = 6
@@ -98,6 +100,24 @@ class Chains(Sequence[Chain]):
             ]
         )
 
+    def _repr_html_(self) -> str:
+        """The ranked chains as a table, for Jupyter."""
+        from maestro_graph.htmlrepr import Raw, html_table, layer_badge
+
+        rows = [
+            [
+                c.rank,
+                f"{c.risk:.3f}",
+                c.band.value,
+                Raw(" ".join(layer_badge(layer) for layer in c.layers)),
+                c.path_text,
+            ]
+            for c in self._chains
+        ]
+        return html_table(
+            ["#", "risk", "band", "layers", "chain"], rows, caption=f"{len(self)} chains"
+        )
+
     def explain(self) -> str:
         """Every chain's hop-by-hop story."""
         return "\n\n".join(chain.explain() for chain in self._chains)
@@ -122,6 +142,28 @@ class Analysis:
 
     def __repr__(self) -> str:
         return f"<Analysis of {self.model.name!r}: {len(self.model.components)} components>"
+
+    def _repr_html_(self) -> str:
+        """Coverage, the top threats and the top chains, for Jupyter."""
+        from maestro_graph.htmlrepr import Raw, html_table, layer_badge
+
+        coverage = html_table(
+            ["layer", "components", "threats", "findings"],
+            [
+                [Raw(layer_badge(c.layer)), c.components, c.threats, c.findings]
+                for c in self.coverage()
+            ],
+            caption=f"{self.model.name}: catalog {self.catalog.version}",
+        )
+        threats = html_table(
+            ["risk", "band", "component", "threat"],
+            [
+                [f"{f.risk:.2f}", f.band.value, f.component.id, f.threat.id]
+                for f in self.findings[:5]
+            ],
+            caption="Top threats",
+        )
+        return coverage + threats + self.paths(top=5)._repr_html_()
 
     @cached_property
     def findings(self) -> tuple[ThreatFinding, ...]:
@@ -410,6 +452,159 @@ class Analysis:
                 )
             return plan_budget(self.attack_graph, budget, counted, max_hops=max_hops)
         return plan_threshold(self.attack_graph, goal, max_hops=max_hops)
+
+    # -- figures (matplotlib) -----------------------------------------------------------
+    def plot(
+        self,
+        view: str = "architecture",
+        *,
+        chain: Chain | Sequence[Chain] | int | Sequence[int] | None = None,
+        kind: str = "chains",
+        top: int | None = None,
+        ax: Axes | None = None,
+    ) -> Figure:
+        """A figure of this analysis; ``analysis.plot(chain=chains[0])`` highlights a chain.
+
+        Parameters
+        ----------
+        view : {"architecture", "chain", "heatmap", "risk-matrix"}
+            ``chain`` is the architecture with chains highlighted (the top chain unless
+            ``chain`` says otherwise); giving ``chain`` with ``architecture`` does the same.
+        chain : Chain, int rank, or a sequence of them, optional
+            The chain(s) to highlight.
+        kind : {"chains", "threats"}
+            For ``risk-matrix``: what to place in the cells.
+        top : int, optional
+            For ``risk-matrix``: how many chains to place (default: every chain, best per
+            entry/target pair).
+        ax : matplotlib.axes.Axes, optional
+            Draw into these axes instead of a new figure.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        MaestroInputError
+            For an unknown view or kind, or a chain rank beyond the ranked chains.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> analysis = mg.analyze(mg.example("netmon"))
+        >>> fig = analysis.plot(chain=analysis.paths(top=1)[0])
+        >>> fig.texts[0].get_text().startswith("Chain #1")
+        True
+        """
+        views = ("architecture", "chain", "heatmap", "risk-matrix")
+        if view not in views:
+            raise MaestroInputError.single(
+                "view", None, f"unknown view {view!r}; valid views: {', '.join(views)}"
+            )
+        if view == "heatmap":
+            return self.plot_heatmap(ax=ax)
+        if view == "risk-matrix":
+            return self.plot_risk_matrix(kind, top=top, ax=ax)
+        if view == "chain" and chain is None:
+            chain = 1
+        if chain is None:
+            return self.plot_architecture(ax=ax)
+        return self.plot_chain(chain, ax=ax)
+
+    def plot_architecture(
+        self, chains: Chain | Sequence[Chain] | None = None, *, ax: Axes | None = None
+    ) -> Figure:
+        """The layered architecture (L1 at the bottom to L7 at the top, L6 at the side), flows
+        styled by kind, entry components marked; ``chains`` highlighted when given.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> fig = mg.analyze(mg.example("netmon")).plot_architecture()
+        >>> fig.texts[0].get_text()
+        'Network-monitoring agent: layered architecture'
+        """
+        from maestro_graph.render.figures import plot_architecture
+
+        return plot_architecture(self.model, chains, ax=ax)
+
+    def plot_chain(
+        self,
+        chain_or_chains: Chain | Sequence[Chain] | int | Sequence[int],
+        *,
+        ax: Axes | None = None,
+    ) -> Figure:
+        """The architecture with one or several chains highlighted (given as chains or as
+        ranks in :meth:`paths`), hops numbered, everything else faded.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> fig = mg.analyze(mg.example("netmon")).plot_chain([1, 2])
+        >>> fig.texts[0].get_text()
+        'Chains #1, #2 in Network-monitoring agent'
+        """
+        items = (
+            list(chain_or_chains)
+            if isinstance(chain_or_chains, Sequence) and not isinstance(chain_or_chains, Chain)
+            else [chain_or_chains]
+        )
+        ranks = [item for item in items if isinstance(item, int)]
+        ranked = self.paths(top=max(10, *ranks)) if ranks else None
+        chains: list[Chain] = []
+        for item in items:
+            if isinstance(item, Chain):
+                chains.append(item)
+                continue
+            assert ranked is not None
+            if not 1 <= item <= len(ranked):
+                raise MaestroInputError.single(
+                    "--chain",
+                    None,
+                    f"no chain of rank {item}: {len(ranked)} chains are ranked",
+                )
+            chains.append(ranked[item - 1])
+        return self.plot_architecture(chains, ax=ax)
+
+    def plot_heatmap(self, *, max_hops: int = DEFAULT_MAX_HOPS, ax: Axes | None = None) -> Figure:
+        """The 7x7 layer propagation matrix as a heatmap of best-chain risk, with the risk,
+        band and component pairs annotated in each cell.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> fig = mg.analyze(mg.example("netmon")).plot_heatmap()
+        >>> fig.texts[0].get_text()
+        'Layer propagation matrix: Network-monitoring agent'
+        """
+        from maestro_graph.render.figures import plot_heatmap
+
+        return plot_heatmap(self.model, self.layer_matrix(max_hops=max_hops), ax=ax)
+
+    def plot_risk_matrix(
+        self, kind: str = "chains", *, top: int | None = None, ax: Axes | None = None
+    ) -> Figure:
+        """The 5x5 likelihood x impact matrix coloured by band, with chains (their counts and
+        top ranks) or threat findings (``kind="threats"``) in their cells.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> fig = mg.analyze(mg.example("netmon")).plot_risk_matrix("threats")
+        >>> fig.texts[0].get_text()
+        'Risk matrix: Network-monitoring agent'
+        """
+        from maestro_graph.render.figures import plot_risk_matrix
+
+        if kind == "chains":
+            return plot_risk_matrix(self.model, self.paths(top=top), kind="chains", ax=ax)
+        if kind == "threats":
+            findings = self.findings if top is None else self.findings[:top]
+            return plot_risk_matrix(self.model, findings, kind="threats", ax=ax)
+        raise MaestroInputError.single(
+            "kind", None, f"unknown kind {kind!r}; valid kinds: chains, threats"
+        )
 
     def reach(self) -> list[ComponentReach]:
         """Exposure (entry components reaching it) and blast radius (components it reaches)."""

@@ -671,6 +671,44 @@ def mitigate(
     emit(text, output)
 
 
+@main.command()
+@model_input
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many chains to rank (the first five are explained).",
+)
+@click.option("--no-figures", is_flag=True, help="Text and tables only (no matplotlib figures).")
+@output_option
+def report(
+    model: SystemModel, catalog: Catalog, top: int, no_figures: bool, output: str | None
+) -> None:
+    """The analyst's report: the six MAESTRO steps for one model.
+
+    Markdown by default (GitHub renders its Mermaid diagram); with -o FILE.html, one
+    self-contained HTML file with the figures embedded. Sections: system decomposition and
+    layer coverage, top threats per layer, top chains with their explanations and the layer
+    matrix, risk, recommended mitigations, monitoring in CI, and the ATLAS evidence.
+
+    \b
+    Examples:
+      maestro-graph report --example netmon -o report.html
+      maestro-graph report architecture.yaml -o threat-model.md
+    """
+    from maestro_graph.analysis import analyze
+    from maestro_graph.report import build_report, to_html, to_markdown
+
+    as_html = bool(output) and str(output).lower().endswith((".html", ".htm"))
+    if output and not as_html and not str(output).lower().endswith((".md", ".markdown")):
+        raise click.BadParameter("the report is written as .md or .html", param_hint="-o")
+    blocks = build_report(
+        analyze(model, catalog=catalog), top=top, figures=as_html and not no_figures
+    )
+    emit(to_html(blocks) if as_html else to_markdown(blocks), output)
+
+
 @main.group()
 def rules() -> None:
     """Browse the catalog: threats, controls, kinds and ATLAS techniques.
@@ -787,6 +825,361 @@ def rules_docs(rule_dirs: tuple[str, ...], output: str | None) -> None:
     from maestro_graph.render.catalog import render_docs
 
     emit(render_docs(_catalog(rule_dirs)), output)
+
+
+_BAND_NAMES = ["low", "medium", "high", "critical"]
+
+
+def _max_hops_option(command: F) -> F:
+    return click.option(
+        "--max-hops",
+        type=click.IntRange(min=1, max=12),
+        default=6,
+        show_default=True,
+        help="Most transitions in a chain.",
+    )(command)
+
+
+@main.command()
+@click.argument("old_file", metavar="OLD", type=click.Path(dir_okay=False))
+@click.argument("new_file", metavar="NEW", type=click.Path(dir_okay=False))
+@_rules_option
+@click.option(
+    "--min-band",
+    type=click.Choice(_BAND_NAMES, case_sensitive=False),
+    default="low",
+    show_default=True,
+    help="Compare chains at or above this band (on either side).",
+)
+@_max_hops_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "md"]),
+    default="table",
+    show_default=True,
+)
+@output_option
+def diff(
+    old_file: str,
+    new_file: str,
+    rule_dirs: tuple[str, ...],
+    min_band: str,
+    max_hops: int,
+    output_format: str,
+    output: str | None,
+) -> None:
+    """MAESTRO step 6: the chains added, removed and changed between two versions of a model.
+
+    OLD and NEW are model files; OLD may instead be a saved `paths --format json` output. Chains
+    are matched by fingerprint (the id column of paths); each difference names its cause: the
+    components and flows added, removed or changed (kind, exposure, trust, criticality,
+    controls) on the chain's steps. Against a saved report, the report's own search options
+    and lowest risk apply, and causes come from NEW only. Exit code 0 whatever the differences
+    (use check to gate).
+
+    \b
+    Examples:
+      maestro-graph diff main/architecture.yaml architecture.yaml
+      maestro-graph diff old.yaml new.yaml --min-band high --format md -o diff.md
+      maestro-graph paths architecture.yaml --format json -o chains.json   # later:
+      maestro-graph diff chains.json architecture.yaml
+    """
+    from maestro_graph.analysis import analyze
+    from maestro_graph.regression import SavedReport, diff_analyses, diff_report, read_diff_input
+    from maestro_graph.render import regression as render
+
+    catalog = _catalog(rule_dirs)
+    old = read_diff_input(old_file, catalog)
+    new = read_diff_input(new_file, catalog)
+    if isinstance(new, SavedReport):
+        raise MaestroInputError.single(
+            new_file, None, "NEW must be a model file; a saved paths report can only be OLD"
+        )
+    labels = (old_file, new_file)
+    new_analysis = analyze(new, catalog=catalog)
+    if isinstance(old, SavedReport):
+        result = diff_report(old, new_analysis, min_band=min_band, labels=labels)
+    else:
+        result = diff_analyses(
+            analyze(old, catalog=catalog),
+            new_analysis,
+            min_band=min_band,
+            max_hops=max_hops,
+            labels=labels,
+        )
+    if output_format == "json":
+        text = render.render_diff_json(result)
+    elif output_format == "md":
+        text = render.render_diff_markdown(result)
+    else:
+        text = render.render_diff_table(result)
+    emit(text, output)
+
+
+@main.command()
+@model_input
+@click.option(
+    "--min-band",
+    type=click.Choice(_BAND_NAMES, case_sensitive=False),
+    default="medium",
+    show_default=True,
+    help="Accept the chains at or above this band.",
+)
+@click.option("--owner", default="TODO", show_default=True, help="Owner written into new entries.")
+@click.option(
+    "--justification",
+    default="TODO: why this chain is accepted",
+    show_default=True,
+    help="Justification written into new entries.",
+)
+@click.option(
+    "--expires-in",
+    metavar="DAYS",
+    type=click.IntRange(min=1),
+    default=90,
+    show_default=True,
+    help="New acceptances expire this many days from today.",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Refresh the existing -o FILE: keep the justification, owner and expiry of entries "
+    "whose chain is still present, drop the others, add new chains.",
+)
+@_max_hops_option
+@output_option
+def baseline(
+    model: SystemModel,
+    catalog: Catalog,
+    min_band: str,
+    owner: str,
+    justification: str,
+    expires_in: int,
+    update: bool,
+    max_hops: int,
+    output: str | None,
+) -> None:
+    """Write a baseline: the current chains at or above a band, accepted as known risks.
+
+    Each entry records the chain's fingerprint, layer signature, path, band and risk, with a
+    justification, an owner and an expiry date for a human to review. Commit it next to the
+    model and gate changes with check.
+
+    \b
+    Examples:
+      maestro-graph baseline architecture.yaml -o maestro-baseline.yaml
+      maestro-graph baseline arch.yaml -o maestro-baseline.yaml --owner secteam --expires-in 30
+      maestro-graph baseline architecture.yaml -o maestro-baseline.yaml --update
+      maestro-graph baseline --example netmon --min-band high
+    """
+    from maestro_graph.analysis import analyze
+    from maestro_graph.regression import load_baseline, make_baseline
+
+    previous = None
+    if update:
+        if not output:
+            raise click.UsageError("--update needs -o FILE: the baseline to refresh")
+        if Path(output).exists():
+            previous = load_baseline(output)
+    result = make_baseline(
+        analyze(model, catalog=catalog),
+        min_band,
+        owner=owner,
+        justification=justification,
+        expires_in=expires_in,
+        previous=previous,
+        max_hops=max_hops,
+    )
+    emit(result.to_yaml(), output)
+    kept = (
+        len({e.id for e in result.accepted} & {e.id for e in previous.accepted}) if previous else 0
+    )
+    click.echo(
+        f"{len(result.accepted)} chains at or above {min_band.lower()} accepted"
+        + (f" ({kept} kept from the previous baseline)" if previous else "")
+        + "; fill in each justification and owner",
+        err=True,
+    )
+
+
+@main.command("check")
+@model_input
+@click.option(
+    "--baseline",
+    "baseline_file",
+    metavar="FILE",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The baseline file (written by maestro-graph baseline).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(_BAND_NAMES, case_sensitive=False),
+    default="high",
+    show_default=True,
+    help="Fail on chains at or above this band that the baseline does not accept.",
+)
+@_max_hops_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "md"]),
+    default="table",
+    show_default=True,
+)
+@output_option
+def check_command(
+    model: SystemModel,
+    catalog: Catalog,
+    baseline_file: str,
+    fail_on: str,
+    max_hops: int,
+    output_format: str,
+    output: str | None,
+) -> None:
+    """The CI gate: fail when a chain at or above a band is not accepted in the baseline.
+
+    A chain fails when its fingerprint is not in the baseline, when its acceptance expired, or
+    when its band rose above the band it was accepted at. Baseline entries that match no current
+    chain are reported as stale. Exit code 1 when a chain fails, 0 when all are accepted, 2 on
+    bad input (model, baseline or options).
+
+    \b
+    Examples:
+      maestro-graph check architecture.yaml --baseline maestro-baseline.yaml
+      maestro-graph check architecture.yaml --baseline maestro-baseline.yaml --fail-on medium
+      maestro-graph check architecture.yaml --baseline maestro-baseline.yaml --format md -o check.md
+    """
+    from maestro_graph.analysis import analyze
+    from maestro_graph.regression import check, load_baseline
+    from maestro_graph.render import regression as render
+
+    accepted = load_baseline(baseline_file)
+    result = check(analyze(model, catalog=catalog), accepted, fail_on, max_hops=max_hops)
+    if output_format == "json":
+        text = render.render_check_json(result)
+    elif output_format == "md":
+        text = render.render_check_markdown(result)
+    else:
+        text = render.render_check_table(result)
+    emit(text, output)
+    if output:
+        click.echo(result.verdict(), err=True)
+    if not result.passed:
+        raise SystemExit(EXIT_CHECK_FAILED)
+
+
+@main.command()
+@model_input
+@click.option(
+    "--view",
+    type=click.Choice(["architecture", "chain", "heatmap", "risk-matrix"]),
+    default="architecture",
+    show_default=True,
+    help="architecture: the layered view; chain: it with chains highlighted; heatmap: the "
+    "7x7 layer matrix; risk-matrix: the 5x5 likelihood x impact matrix.",
+)
+@click.option(
+    "--chain",
+    "ranks",
+    metavar="RANK",
+    type=click.IntRange(min=1),
+    multiple=True,
+    help="--view chain: highlight the chain of this rank (default 1); repeatable.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    help="Chains ranked: for --view chain, the ranking --chain refers to (default 10); for "
+    "--view risk-matrix, the chains placed (default all, best per entry/target pair).",
+)
+@click.option(
+    "--kind",
+    "items",
+    type=click.Choice(["chains", "threats"]),
+    help="--view risk-matrix: place chains (default) or threat findings in the cells.",
+)
+@click.option(
+    "--max-hops",
+    type=click.IntRange(min=1, max=12),
+    default=6,
+    show_default=True,
+    help="Most transitions in a chain.",
+)
+@click.option(
+    "--dpi",
+    type=click.IntRange(min=20, max=600),
+    default=150,
+    show_default=True,
+    help="Resolution of PNG output.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="The figure file, .png or .svg [default: maestro-VIEW.png].",
+)
+def plot(
+    model: SystemModel,
+    catalog: Catalog,
+    view: str,
+    ranks: tuple[int, ...],
+    top: int | None,
+    items: str | None,
+    max_hops: int,
+    dpi: int,
+    output: str | None,
+) -> None:
+    """Draw a figure (PNG or SVG, by the suffix of -o) and print the path written.
+
+    The same model always gives the same picture (SVG byte for byte).
+
+    \b
+    Examples:
+      maestro-graph plot --example netmon                          # maestro-architecture.png
+      maestro-graph plot --example netmon --view chain -o top.png  # top chain highlighted
+      maestro-graph plot arch.yaml --view chain --chain 1 --chain 3 -o chains.svg
+      maestro-graph plot arch.yaml --view heatmap -o matrix.png
+      maestro-graph plot arch.yaml --view risk-matrix --kind threats -o risk.svg
+    """
+    from maestro_graph.analysis import analyze
+    from maestro_graph.render import figures
+
+    path = output or f"maestro-{view}.png"
+    try:
+        figures.check_format(path)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'-o' / '--output'") from None
+    if ranks and view in {"heatmap", "risk-matrix"}:
+        raise click.UsageError(f"--chain applies to --view chain, not --view {view}")
+    if items and view != "risk-matrix":
+        raise click.UsageError(f"--kind applies to --view risk-matrix, not --view {view}")
+    analysis = analyze(model, catalog=catalog)
+    if view == "heatmap":
+        fig = figures.plot_heatmap(model, analysis.layer_matrix(max_hops=max_hops))
+    elif view == "risk-matrix":
+        if items == "threats":
+            placed = list(analysis.findings[:top] if top else analysis.findings)
+            fig = figures.plot_risk_matrix(model, placed, kind="threats")
+        else:
+            ranked = analysis.paths(top=top, max_hops=max_hops)
+            fig = figures.plot_risk_matrix(model, ranked, kind="chains")
+    elif view == "chain" or ranks:
+        ranked = analysis.paths(top=top or 10, max_hops=max_hops)
+        wanted = ranks or (1,)
+        for rank in wanted:
+            if rank > len(ranked):
+                raise click.BadParameter(
+                    f"no chain of rank {rank}: {len(ranked)} chains are ranked "
+                    f"(raise --top to rank more)",
+                    param_hint="'--chain'",
+                )
+        fig = figures.plot_architecture(model, [ranked[rank - 1] for rank in wanted])
+    else:
+        fig = figures.plot_architecture(model)
+    figures.save_figure(fig, path, dpi=dpi)
+    click.echo(f"wrote {path}")
 
 
 @main.command("examples")

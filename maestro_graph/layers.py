@@ -155,3 +155,17 @@ LAYER_INFO: MappingProxyType[Layer, LayerInfo] = MappingProxyType(
 def valid_layers_text() -> str:
     """``"L1 (Foundation Models), L2 (...), ..."`` for error messages."""
     return ", ".join(f"{layer.value} ({layer.info.name})" for layer in Layer)
+
+
+#: One colour per layer, shared by tables, diagrams and figures (colour-blind safe, Okabe-Ito).
+LAYER_COLORS: MappingProxyType[Layer, str] = MappingProxyType(
+    {
+        Layer.L1: "#0072B2",
+        Layer.L2: "#009E73",
+        Layer.L3: "#E69F00",
+        Layer.L4: "#56B4E9",
+        Layer.L5: "#CC79A7",
+        Layer.L6: "#D55E00",
+        Layer.L7: "#F0E442",
+    }
+)

@@ -295,6 +295,24 @@ class SystemModel(_ModelPart):
         """The model as plain data in the file format (``from``/``to`` for flows)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
+    def _repr_html_(self) -> str:
+        """Components per layer (L7 at the top), for Jupyter."""
+        from maestro_graph.htmlrepr import Raw, html_table, layer_badge
+
+        by_layer = self.components_by_layer()
+        entries = {c.id for c in self.entry_components()}
+        rows = [
+            [
+                Raw(layer_badge(layer)),
+                layer.info.name,
+                ", ".join(c.id + (" (entry)" if c.id in entries else "") for c in by_layer[layer])
+                or "-",
+            ]
+            for layer in reversed(Layer)
+        ]
+        caption = f"{self.name}: {len(self.components)} components, {len(self.flows)} flows"
+        return html_table(["layer", "name", "components"], rows, caption=caption)
+
     def to_yaml(self) -> str:
         """The model as YAML text in the file format; reading it back gives an equal model."""
         return dump_yaml(self.to_data())

@@ -191,6 +191,30 @@ class Chain:
             "steps": [step.to_record() for step in self.steps],
         }
 
+    def _repr_html_(self) -> str:
+        """The chain's hops as a table, for Jupyter."""
+        from maestro_graph.htmlrepr import Raw, html_table, layer_badge
+
+        rows = [
+            [
+                number,
+                Raw(layer_badge(step.layer)),
+                step.component,
+                step.threat,
+                step.transition.rule.id if step.transition else "entry",
+                str(step.transition.flow) if step.transition and step.transition.flow else "-",
+                f"{step.likelihood:.3f}",
+                ", ".join(f"{a.id} ({a.maturity.value[0].upper()})" for a in step.atlas[:3]),
+            ]
+            for number, step in enumerate(self.steps, start=1)
+        ]
+        caption = (
+            f"#{self.rank} {self.id}: risk {self.risk:.3f} ({self.band.value}), "
+            f"likelihood {self.likelihood:.4f}, impact {self.impact:.2f}, {self.signature}"
+        )
+        headers = ["hop", "layer", "component", "threat", "rule", "flow", "likelihood", "ATLAS"]
+        return html_table(headers, rows, caption=caption)
+
     def explain(self) -> str:
         """The chain's story, hop by hop: rule, flow, ATLAS evidence, controls that reduced it."""
         lines = [

@@ -1,0 +1,64 @@
+"""The report (six MAESTRO steps) and the Jupyter representations."""
+
+from __future__ import annotations
+
+import maestro_graph as mg
+from maestro_graph.report import Figure, Heading, build_report, to_markdown
+
+STEPS = [
+    "1. System decomposition",
+    "2. Layer-specific threats",
+    "3. Cross-layer attack chains",
+    "4. Risk assessment",
+    "5. Mitigation planning",
+    "6. Implementation and monitoring",
+]
+
+
+def test_markdown_report_has_the_six_steps_in_order(run_cli, tmp_path):
+    target = tmp_path / "report.md"
+    result = run_cli("report", "--example", "netmon", "-o", target)
+    assert result.exit_code == 0, result.output
+    text = target.read_text()
+    positions = [text.index(f"## {step}") for step in STEPS]
+    assert positions == sorted(positions)
+    for section in (
+        "### Layer matrix",
+        "## ATLAS evidence",
+        "```mermaid",
+        "memory-isolation",
+        "maestro-graph check --example netmon",
+    ):
+        assert section in text
+    assert mg.load_catalog().version in text
+
+
+def test_report_explains_the_top_chains():
+    analysis = mg.analyze(mg.example("rag-agent"))
+    blocks = build_report(analysis, top=5, figures=False)
+    chain_headings = [
+        b.text for b in blocks if isinstance(b, Heading) and b.text.startswith("Chain #")
+    ]
+    assert len(chain_headings) == 5
+    assert not any(isinstance(b, Figure) for b in blocks)
+    assert analysis.paths(top=1)[0].id in to_markdown(blocks)
+
+
+def test_report_rejects_other_suffixes(run_cli, tmp_path):
+    result = run_cli("report", "--example", "netmon", "-o", tmp_path / "report.pdf")
+    assert result.exit_code == 2 and "the report is written as .md or .html" in result.output
+
+
+def test_jupyter_representations():
+    analysis = mg.analyze(mg.example("netmon"))
+    chains = analysis.paths(top=3)
+    for shown, expected in (
+        (analysis.model, "Network-monitoring agent: 16 components"),
+        (analysis, "Top threats"),
+        (chains, "3 chains"),
+        (chains[0], f"#1 {chains[0].id}"),
+    ):
+        html = shown._repr_html_()
+        assert html.startswith("<table") and expected in html
+        assert "<script" not in html
+    assert "background:#009E73" in analysis.model._repr_html_()  # the L2 colour badge
