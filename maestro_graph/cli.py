@@ -1024,7 +1024,7 @@ def baseline(
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "md"]),
+    type=click.Choice(["table", "json", "md", "sarif"]),
     default="table",
     show_default=True,
 )
@@ -1050,6 +1050,7 @@ def check_command(
       maestro-graph check architecture.yaml --baseline maestro-baseline.yaml
       maestro-graph check architecture.yaml --baseline maestro-baseline.yaml --fail-on medium
       maestro-graph check architecture.yaml --baseline maestro-baseline.yaml --format md -o check.md
+      maestro-graph check arch.yaml --baseline maestro-baseline.yaml --format sarif -o chains.sarif
     """
     from maestro_graph.analysis import analyze
     from maestro_graph.regression import check, load_baseline
@@ -1061,6 +1062,15 @@ def check_command(
         text = render.render_check_json(result)
     elif output_format == "md":
         text = render.render_check_markdown(result)
+    elif output_format == "sarif":
+        from maestro_graph.render.sarif import render_sarif
+
+        items = sorted((*result.failing, *result.accepted), key=lambda item: -item.chain.risk)
+        accepted = {
+            item.chain.id: item.acceptance.justification if item.acceptance else ""
+            for item in result.accepted
+        }
+        text = render_sarif(model, catalog, [item.chain for item in items], accepted=accepted)
     else:
         text = render.render_check_table(result)
     emit(text, output)

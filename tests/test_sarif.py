@@ -88,3 +88,33 @@ def test_accepted_chains_are_suppressed():
     ]
     assert second["baselineState"] == "new" and "suppressions" not in second
     assert not list(VALIDATOR.iter_errors(log))
+
+
+def test_check_sarif_marks_new_and_accepted_chains(run_cli, tmp_path):
+    baseline = tmp_path / "maestro-baseline.yaml"
+    assert (
+        run_cli("baseline", "--example", "netmon", "-o", baseline, "--min-band", "high").exit_code
+        == 0
+    )
+    text = baseline.read_text()
+    first_id = next(
+        line.split(":", 1)[1].strip()
+        for line in text.splitlines()
+        if line.strip().startswith("- id:")
+    )
+    trimmed = tmp_path / "trimmed.yaml"
+    # Drop the first accepted entry so its chain shows up as new.
+    blocks = text.split("\n- id: ")
+    trimmed.write_text("\n- id: ".join(b for b in blocks if not b.startswith(first_id)))
+    result = run_cli("check", "--example", "netmon", "--baseline", trimmed, "--format", "sarif")
+    assert result.exit_code == 1
+    log = json.loads(result.output[: result.output.rindex("}") + 1])
+    assert not list(VALIDATOR.iter_errors(log))
+    states = {
+        r["partialFingerprints"]["maestroChain/v1"]: r.get("baselineState")
+        for r in log["runs"][0]["results"]
+    }
+    assert states[first_id] == "new"
+    assert any(state == "unchanged" for state in states.values())
+    suppressed = [r for r in log["runs"][0]["results"] if r.get("suppressions")]
+    assert suppressed and all(r["baselineState"] == "unchanged" for r in suppressed)
