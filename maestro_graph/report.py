@@ -65,7 +65,14 @@ Block = Heading | Paragraph | Table | Code | Figure
 
 def _figures(analysis: Analysis, chains: list) -> dict[str, bytes]:
     """The report's figures as PNG bytes (architecture with top chains, heatmap, risk matrix)."""
-    from maestro_graph.render.figures import figure_png
+    import io
+
+    from maestro_graph.render.figures import save_figure
+
+    def figure_png(figure: object) -> bytes:
+        buffer = io.BytesIO()
+        save_figure(figure, buffer, format="png", dpi=110)
+        return buffer.getvalue()
 
     return {
         "architecture": figure_png(analysis.plot_architecture(chains=chains[:3])),
