@@ -34,3 +34,17 @@ FLOW_KIND_MEANINGS: Mapping[FlowKind, str] = MappingProxyType(
         FlowKind.GOVERNS: "from (an L6 control or security agent) enforces policy on to",
     }
 )
+
+#: One colour per flow kind, shared by figures and diagrams: the hue says what moves.
+FLOW_COLORS: Mapping[FlowKind, str] = MappingProxyType(
+    {
+        FlowKind.DATA: "#1f77b4",
+        FlowKind.INVOKES: "#2ca02c",
+        FlowKind.DELEGATES: "#9467bd",
+        FlowKind.HOSTS: "#7f7f7f",
+        FlowKind.SUPPLIES: "#8c564b",
+        FlowKind.TELEMETRY: "#17a2b8",
+        FlowKind.AUTHORIZES: "#9a9a12",
+        FlowKind.GOVERNS: "#d45fae",
+    }
+)

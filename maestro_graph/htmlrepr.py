@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from maestro_graph.layers import LAYER_COLORS, Layer
+from maestro_graph.layers import LAYER_FILL, LAYER_INK, Layer
 
 _STYLE = "border-collapse:collapse;font-size:12px;margin:4px 0"
 _CELL = "border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top"
@@ -23,7 +23,7 @@ _CELL = "border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:to
 def layer_badge(layer: Layer) -> str:
     """A coloured ``L3`` label (already HTML)."""
     return (
-        f'<span style="background:{LAYER_COLORS[layer]};color:#000;padding:0 4px;'
+        f'<span style="background:{LAYER_FILL[layer]};color:{LAYER_INK[layer]};padding:0 4px;'
         f'border-radius:3px;font-weight:600">{layer.value}</span>'
     )
 

@@ -157,15 +157,27 @@ def valid_layers_text() -> str:
     return ", ".join(f"{layer.value} ({layer.info.name})" for layer in Layer)
 
 
-#: One colour per layer, shared by tables, diagrams and figures (colour-blind safe, Okabe-Ito).
-LAYER_COLORS: MappingProxyType[Layer, str] = MappingProxyType(
+#: Layer colours shared by figures, diagrams and notebook tables: a light fill for bands and
+#: badges, and a dark ink for text on it.
+LAYER_FILL: MappingProxyType[Layer, str] = MappingProxyType(
     {
-        Layer.L1: "#0072B2",
-        Layer.L2: "#009E73",
-        Layer.L3: "#E69F00",
-        Layer.L4: "#56B4E9",
-        Layer.L5: "#CC79A7",
-        Layer.L6: "#D55E00",
-        Layer.L7: "#F0E442",
+        Layer.L1: "#e7eefa",
+        Layer.L2: "#e4f3e8",
+        Layer.L3: "#fdf1dc",
+        Layer.L4: "#ede7f6",
+        Layer.L5: "#e0f2f4",
+        Layer.L6: "#fbe6ea",
+        Layer.L7: "#efefe2",
+    }
+)
+LAYER_INK: MappingProxyType[Layer, str] = MappingProxyType(
+    {
+        Layer.L1: "#2f5da8",
+        Layer.L2: "#2e7d46",
+        Layer.L3: "#b26a00",
+        Layer.L4: "#5e3c99",
+        Layer.L5: "#00838f",
+        Layer.L6: "#b0283f",
+        Layer.L7: "#6b6b2a",
     }
 )

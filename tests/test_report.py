@@ -61,4 +61,4 @@ def test_jupyter_representations():
         html = shown._repr_html_()
         assert html.startswith("<table") and expected in html
         assert "<script" not in html
-    assert "background:#009E73" in analysis.model._repr_html_()  # the L2 colour badge
+    assert "background:#e4f3e8" in analysis.model._repr_html_()  # the L2 badge, as in the figures

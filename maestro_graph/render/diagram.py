@@ -11,20 +11,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from maestro_graph.flows import FLOW_COLORS
 from maestro_graph.layers import Layer
 from maestro_graph.model import Flow, FlowKind, SystemModel
 from maestro_graph.ranking import Chain
 
-# Colours are shared by both formats; styles say what a flow carries at a glance.
+# Colours are the figures' too (maestro_graph.flows); line styles say what a flow carries.
+_LINE = {
+    FlowKind.DATA: "solid",
+    FlowKind.INVOKES: "solid",
+    FlowKind.DELEGATES: "solid",
+    FlowKind.HOSTS: "dotted",
+    FlowKind.SUPPLIES: "dashed",
+    FlowKind.TELEMETRY: "dashed",
+    FlowKind.AUTHORIZES: "dotted",
+    FlowKind.GOVERNS: "dotted",
+}
 FLOW_STYLES: dict[FlowKind, tuple[str, str]] = {
-    FlowKind.DATA: ("#1f77b4", "solid"),
-    FlowKind.INVOKES: ("#2ca02c", "solid"),
-    FlowKind.DELEGATES: ("#9467bd", "solid"),
-    FlowKind.HOSTS: ("#7f7f7f", "dotted"),
-    FlowKind.SUPPLIES: ("#8c564b", "dashed"),
-    FlowKind.TELEMETRY: ("#17becf", "dashed"),
-    FlowKind.AUTHORIZES: ("#bcbd22", "dotted"),
-    FlowKind.GOVERNS: ("#e377c2", "dotted"),
+    kind: (FLOW_COLORS[kind], _LINE[kind]) for kind in FlowKind
 }
 HIGHLIGHT = "#d62728"
 LAYER_ORDER = (Layer.L7, Layer.L6, Layer.L5, Layer.L4, Layer.L3, Layer.L2, Layer.L1)

@@ -27,8 +27,8 @@ from typing import IO, Any
 import matplotlib
 from matplotlib.figure import Figure
 
-from maestro_graph.flows import FlowKind
-from maestro_graph.layers import Layer
+from maestro_graph.flows import FLOW_COLORS, FlowKind
+from maestro_graph.layers import LAYER_FILL, LAYER_INK
 from maestro_graph.risk import Band
 
 #: The file types figures can be written as.
@@ -49,41 +49,38 @@ RC = MappingProxyType(
     }
 )
 
-#: Pale band colours per layer (background) and a stronger one for labels and edges.
-LAYER_FILL = MappingProxyType(
-    {
-        Layer.L1: "#e7eefa",
-        Layer.L2: "#e4f3e8",
-        Layer.L3: "#fdf1dc",
-        Layer.L4: "#ede7f6",
-        Layer.L5: "#e0f2f4",
-        Layer.L6: "#fbe6ea",
-        Layer.L7: "#efefe2",
-    }
-)
-LAYER_INK = MappingProxyType(
-    {
-        Layer.L1: "#2f5da8",
-        Layer.L2: "#2e7d46",
-        Layer.L3: "#b26a00",
-        Layer.L4: "#5e3c99",
-        Layer.L5: "#00838f",
-        Layer.L6: "#b0283f",
-        Layer.L7: "#6b6b2a",
-    }
-)
+
+#: The shared layer palette (maestro_graph.layers), re-exported for the figure modules.
+__all__ = [
+    "BAND_COLOUR",
+    "CHAIN_COLOURS",
+    "DEFAULT_DPI",
+    "ENTRY_COLOUR",
+    "FADED",
+    "FLOW_STYLE",
+    "FORMATS",
+    "INK",
+    "LAYER_FILL",
+    "LAYER_INK",
+    "MUTED",
+    "RC",
+    "check_format",
+    "figure_style",
+    "new_figure",
+    "save_figure",
+]
 
 #: (colour, line style) per flow kind: hue says what moves, dashes tell kinds apart in grey.
 FLOW_STYLE: MappingProxyType[FlowKind, tuple[str, Any]] = MappingProxyType(
     {
-        FlowKind.DATA: ("#1f77b4", "solid"),
-        FlowKind.INVOKES: ("#2ca02c", "solid"),
-        FlowKind.DELEGATES: ("#9467bd", (0, (6, 2, 1.5, 2))),
-        FlowKind.HOSTS: ("#7f7f7f", (0, (1, 1.6))),
-        FlowKind.SUPPLIES: ("#8c564b", (0, (5, 2))),
-        FlowKind.TELEMETRY: ("#17a2b8", (0, (3, 1.6))),
-        FlowKind.AUTHORIZES: ("#9a9a12", (0, (6, 2, 1.5, 2, 1.5, 2))),
-        FlowKind.GOVERNS: ("#d45fae", (0, (1.5, 1.5))),
+        FlowKind.DATA: (FLOW_COLORS[FlowKind.DATA], "solid"),
+        FlowKind.INVOKES: (FLOW_COLORS[FlowKind.INVOKES], "solid"),
+        FlowKind.DELEGATES: (FLOW_COLORS[FlowKind.DELEGATES], (0, (6, 2, 1.5, 2))),
+        FlowKind.HOSTS: (FLOW_COLORS[FlowKind.HOSTS], (0, (1, 1.6))),
+        FlowKind.SUPPLIES: (FLOW_COLORS[FlowKind.SUPPLIES], (0, (5, 2))),
+        FlowKind.TELEMETRY: (FLOW_COLORS[FlowKind.TELEMETRY], (0, (3, 1.6))),
+        FlowKind.AUTHORIZES: (FLOW_COLORS[FlowKind.AUTHORIZES], (0, (6, 2, 1.5, 2, 1.5, 2))),
+        FlowKind.GOVERNS: (FLOW_COLORS[FlowKind.GOVERNS], (0, (1.5, 1.5))),
     }
 )
 
