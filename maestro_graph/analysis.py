@@ -30,6 +30,7 @@ from maestro_graph.mitigation import (
     plan_threshold,
 )
 from maestro_graph.model import SystemModel
+from maestro_graph.progress import Progress
 from maestro_graph.propagation import AttackGraph, build_attack_graph
 from maestro_graph.ranking import Chain, ChainQuery, search_chains
 from maestro_graph.risk import Band, RiskSettings, band_floor
@@ -134,11 +135,18 @@ class Analysis:
     """
 
     def __init__(
-        self, model: SystemModel, catalog: Catalog, settings: RiskSettings | None = None
+        self,
+        model: SystemModel,
+        catalog: Catalog,
+        settings: RiskSettings | None = None,
+        *,
+        progress: bool | None = None,
     ) -> None:
         self.model = model
         self.catalog = catalog
         self.settings = settings or RiskSettings()
+        self._progress_request = progress
+        self.progress = Progress.for_size(len(model.components), progress)
 
     def __repr__(self) -> str:
         return f"<Analysis of {self.model.name!r}: {len(self.model.components)} components>"
@@ -229,7 +237,9 @@ class Analysis:
     @cached_property
     def attack_graph(self) -> AttackGraph:
         """The attack-state graph in its compact, indexed form."""
-        return build_attack_graph(self.model, self.catalog, self.settings)
+        graph_size = f"{len(self.model.components):,} components"
+        with self.progress.step(f"building the attack graph ({graph_size})"):
+            return build_attack_graph(self.model, self.catalog, self.settings)
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -324,7 +334,9 @@ class Analysis:
         Chains
         """
         query = self.query(**options)  # type: ignore[arg-type]
-        return Chains(search_chains(self.attack_graph, query), query)
+        graph = self.attack_graph
+        with self.progress.step(f"ranking chains ({graph.state_count:,} states)"):
+            return Chains(search_chains(graph, query), query)
 
     def gate_chains(
         self, min_band: Band | str = Band.LOW, *, max_hops: int = DEFAULT_MAX_HOPS
@@ -394,7 +406,8 @@ class Analysis:
             p if isinstance(p, Placement) else parse_placement(p, self.model, self.catalog)
             for p in placements
         ]
-        return Analysis(apply_placements(self.model, parsed), self.catalog, self.settings)
+        changed = apply_placements(self.model, parsed)
+        return Analysis(changed, self.catalog, self.settings, progress=self._progress_request)
 
     def mitigate(
         self,
@@ -450,8 +463,10 @@ class Analysis:
                 raise MaestroInputError.single(
                     "--budget", None, f"must be at least 1, got {budget}"
                 )
-            return plan_budget(self.attack_graph, budget, counted, max_hops=max_hops)
-        return plan_threshold(self.attack_graph, goal, max_hops=max_hops)
+            with self.progress.step("planning mitigations"):
+                return plan_budget(self.attack_graph, budget, counted, max_hops=max_hops)
+        with self.progress.step("planning mitigations"):
+            return plan_threshold(self.attack_graph, goal, max_hops=max_hops)
 
     # -- figures (matplotlib) -----------------------------------------------------------
     def plot(
@@ -638,7 +653,11 @@ class Analysis:
 
 
 def analyze(
-    model: SystemModel, *, catalog: Catalog | None = None, settings: RiskSettings | None = None
+    model: SystemModel,
+    *,
+    catalog: Catalog | None = None,
+    settings: RiskSettings | None = None,
+    progress: bool | None = None,
 ) -> Analysis:
     """Analyse a model against a catalog (default: the built-in one).
 
@@ -650,9 +669,12 @@ def analyze(
         From :func:`maestro_graph.load_catalog`.
     settings : RiskSettings, optional
         Maturity factors and other scoring settings.
+    progress : bool, optional
+        Report the steps of the work on standard error; by default only for large models
+        (2,000 components or more).
 
     Returns
     -------
     Analysis
     """
-    return Analysis(model, catalog or load_catalog(), settings)
+    return Analysis(model, catalog or load_catalog(), settings, progress=progress)

@@ -437,7 +437,9 @@ def paths(
     )
     from maestro_graph.ranking import search_chains
 
-    chains = search_chains(analysis.attack_graph, query)
+    graph = analysis.attack_graph
+    with analysis.progress.step(f"ranking chains ({graph.state_count:,} states)"):
+        chains = search_chains(graph, query)
     if output_format == "json":
         text = render.render_json(model, catalog, chains, query)
     elif output_format == "sarif":

@@ -62,3 +62,35 @@ def test_jupyter_representations():
         assert html.startswith("<table") and expected in html
         assert "<script" not in html
     assert "background:#e4f3e8" in analysis.model._repr_html_()  # the L2 badge, as in the figures
+
+
+def test_html_report_has_the_sections_and_embeds_the_figures(run_cli, tmp_path):
+    target = tmp_path / "report.html"
+    assert run_cli("report", "--example", "netmon", "-o", target, "--top", "3").exit_code == 0
+    page = target.read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    positions = [page.index(f">{step}</h2>") for step in STEPS]
+    assert positions == sorted(positions)
+    for figure in ("architecture", "heatmap", "risk-matrix"):
+        assert f'<figure id="figure-{figure}"><img' in page
+    assert page.count('src="data:image/png;base64,') == 3
+    assert (
+        "http://" not in page.replace("http://www.w3.org", "") and "<script" not in page
+    )  # self-contained
+
+
+def test_progress_is_shown_only_for_long_work(capsys):
+    from benchmarks.generate import generate
+
+    small = mg.analyze(mg.example("netmon"))
+    small.paths(top=1)
+    assert capsys.readouterr().err == ""
+    forced = mg.analyze(mg.example("netmon"), progress=True)
+    forced.paths(top=1)
+    err = capsys.readouterr().err
+    assert (
+        "building the attack graph (16 components) ... done in" in err and "ranking chains" in err
+    )
+    large = mg.analyze(mg.SystemModel.model_validate(generate(2_000)))
+    large.paths(top=1)
+    assert "building the attack graph (2,000 components)" in capsys.readouterr().err
