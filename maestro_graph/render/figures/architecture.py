@@ -46,6 +46,7 @@ from maestro_graph.render.figures.style import (
     LAYER_FILL,
     LAYER_INK,
     MUTED,
+    draw_titles,
     figure_style,
     new_figure,
 )
@@ -695,25 +696,7 @@ def plot_architecture(
             "columnspacing": 1.6,
         }
         if owned:
-            fig.text(
-                _MARGIN / width,
-                1 - 0.12 / height,
-                title,
-                ha="left",
-                va="top",
-                fontsize=11.5,
-                fontweight="bold",
-                color=INK,
-            )
-            fig.text(
-                _MARGIN / width,
-                1 - 0.36 / height,
-                subtitle,
-                ha="left",
-                va="top",
-                fontsize=8,
-                color=MUTED,
-            )
+            draw_titles(fig, title, subtitle, left=_MARGIN, subtitle_top=0.36)
             fig.legend(
                 loc="upper center",
                 bbox_to_anchor=(0.5, (bottom - 0.06) / height),

@@ -28,7 +28,14 @@ from matplotlib.patches import Patch, Rectangle
 from maestro_graph.layers import Layer
 from maestro_graph.matrix import MatrixCell
 from maestro_graph.model import SystemModel
-from maestro_graph.render.figures.style import INK, LAYER_INK, MUTED, figure_style, new_figure
+from maestro_graph.render.figures.style import (
+    INK,
+    LAYER_INK,
+    MUTED,
+    draw_titles,
+    figure_style,
+    new_figure,
+)
 
 _CELL = 0.98  # inches
 _LEFT, _RIGHT, _TOP, _BOTTOM = 2.55, 1.25, 1.35, 0.7
@@ -169,24 +176,10 @@ def plot_heatmap(
             f"joined; {filled} of 49 cells have a chain."
         )
         if owned:
-            fig.text(
-                0.15 / width,
-                1 - 0.12 / height,
+            draw_titles(
+                fig,
                 f"Layer propagation matrix: {model.name}",
-                ha="left",
-                va="top",
-                fontsize=11.5,
-                fontweight="bold",
-                color=INK,
-            )
-            fig.text(
-                0.15 / width,
-                1 - 0.38 / height,
                 "The best chain from each layer (row, assumed compromised) to each layer (column).",
-                ha="left",
-                va="top",
-                fontsize=8,
-                color=MUTED,
             )
             fig.text(
                 0.15 / width, 0.2 / height, note, ha="left", va="bottom", fontsize=7.5, color=MUTED

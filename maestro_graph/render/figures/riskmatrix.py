@@ -26,7 +26,13 @@ from matplotlib.patches import Patch, Rectangle
 
 from maestro_graph.model import SystemModel
 from maestro_graph.ranking import Chain
-from maestro_graph.render.figures.style import BAND_COLOUR, INK, MUTED, figure_style, new_figure
+from maestro_graph.render.figures.style import (
+    BAND_COLOUR,
+    INK,
+    draw_titles,
+    figure_style,
+    new_figure,
+)
 from maestro_graph.risk import LIKELIHOOD_BOUNDS, Band, band_for, impact_level, likelihood_level
 from maestro_graph.threats import ThreatFinding
 
@@ -198,24 +204,10 @@ def plot_risk_matrix(
             for band in reversed(Band)
         ]
         if owned:
-            fig.text(
-                0.15 / width,
-                1 - 0.12 / height,
+            draw_titles(
+                fig,
                 f"Risk matrix: {model.name}",
-                ha="left",
-                va="top",
-                fontsize=11.5,
-                fontweight="bold",
-                color=INK,
-            )
-            fig.text(
-                0.15 / width,
-                1 - 0.38 / height,
                 f"{what}; the corner number is likelihood level x impact level.",
-                ha="left",
-                va="top",
-                fontsize=8,
-                color=MUTED,
             )
             fig.legend(
                 handles=handles,

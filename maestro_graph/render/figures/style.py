@@ -65,6 +65,7 @@ __all__ = [
     "MUTED",
     "RC",
     "check_format",
+    "draw_titles",
     "figure_style",
     "new_figure",
     "save_figure",
@@ -107,6 +108,17 @@ def figure_style() -> Iterator[None]:
     """Apply :data:`RC` for the duration of a build or a save, then restore the caller's."""
     with matplotlib.rc_context(dict(RC)):
         yield
+
+
+def draw_titles(
+    fig: Figure, title: str, subtitle: str, *, left: float = 0.15, subtitle_top: float = 0.38
+) -> None:
+    """The bold title and the muted subtitle at the top left of a figure (offsets in inches)."""
+    width, height = fig.get_size_inches()
+    fig.text(left / width, 1 - 0.12 / height, title, ha="left", va="top", fontsize=11.5,
+             fontweight="bold", color=INK)  # fmt: skip
+    fig.text(left / width, 1 - subtitle_top / height, subtitle, ha="left", va="top", fontsize=8,
+             color=MUTED)  # fmt: skip
 
 
 def new_figure(width: float, height: float) -> Figure:
