@@ -269,8 +269,9 @@ class Analysis:
         through_layers: Iterable[Layer | str] | None = None,
         entry: Iterable[str] | str | None = None,
         target: Iterable[str] | str | None = None,
-        include_single_layer: bool = False,
-        distinct: str = "pair",
+        include_single_layer: bool = True,
+        cross_layer_only: bool = False,
+        distinct: str = "route",
         assume_breach: bool = False,
     ) -> ChainQuery:
         """Check chain-search options and turn them into a :class:`ChainQuery`.
@@ -297,9 +298,9 @@ class Analysis:
             raise MaestroInputError.single(
                 "--max-hops", None, f"must be between 1 and {MAX_HOPS_LIMIT}, got {max_hops}"
             )
-        if distinct not in {"pair", "none"}:
+        if distinct not in {"route", "pair", "none"}:
             raise MaestroInputError.single(
-                "--distinct", None, f"must be 'pair' or 'none', got {distinct!r}"
+                "--distinct", None, f"must be 'route', 'pair' or 'none', got {distinct!r}"
             )
         return ChainQuery(
             top=top,
@@ -309,7 +310,7 @@ class Analysis:
             through_layers=layers("--through", through_layers),
             entry_ids=self._check_component_ids("--entry", entry),
             target_ids=self._check_component_ids("--target", target),
-            cross_layer_only=not include_single_layer,
+            cross_layer_only=cross_layer_only or not include_single_layer,
             distinct=distinct,  # type: ignore[arg-type]
             assume_breach=assume_breach,
         )
@@ -324,8 +325,13 @@ class Analysis:
         source_layers, target_layers, through_layers : iterable of layers, optional
             Entry layer(s), final layer(s), layers the chain must touch.
         entry, target : component ids, optional
-        include_single_layer : bool, default False
-        distinct : "pair" (best chain per entry/target pair, default) or "none"
+        cross_layer_only : bool, default False
+            Only chains that change layer (by default every multi-component chain counts, and
+            ``Chain.cross_layer`` marks the ones that change layer).
+        include_single_layer : bool, default True
+            The opposite of ``cross_layer_only``, kept for earlier callers.
+        distinct : "route" (best chain per sequence of components, default), "pair" (best per
+            entry/target pair) or "none" (every chain; counts a route's variants)
         assume_breach : bool, default False
             Start from every state, as if already achieved, not only from entry states.
 

@@ -359,13 +359,24 @@ def _chain_options(command: F) -> F:
     multiple=True,
     help="Only chains ending at these components.",
 )
-@click.option("--include-single-layer", is_flag=True, help="Also chains that stay on one layer.")
+@click.option(
+    "--cross-layer-only",
+    is_flag=True,
+    help="Only chains that change MAESTRO layer (default: any layer mix, cross-layer ones marked).",
+)
+@click.option(
+    "--include-single-layer",
+    is_flag=True,
+    hidden=True,
+    help="Kept for earlier scripts: single-layer chains are now included by default.",
+)
 @click.option(
     "--distinct",
-    type=click.Choice(["pair", "none"]),
-    default="pair",
+    type=click.Choice(["route", "pair", "none"]),
+    default="route",
     show_default=True,
-    help="pair: best chain per (entry, target); none: raw ranking.",
+    help="route: best chain per sequence of components; pair: best per (entry, target); "
+    "none: raw ranking (counts a route's variants).",
 )
 @click.option(
     "--assume-breach",
@@ -394,6 +405,7 @@ def paths(
     through_layers: tuple[str, ...],
     entry_ids: tuple[str, ...],
     target_ids: tuple[str, ...],
+    cross_layer_only: bool,
     include_single_layer: bool,
     distinct: str,
     assume_breach: bool,
@@ -431,7 +443,7 @@ def paths(
         through_layers=_layers_option(through_layers),
         entry=entry_ids or None,
         target=target_ids or None,
-        include_single_layer=include_single_layer,
+        cross_layer_only=cross_layer_only,
         distinct=distinct,
         assume_breach=assume_breach,
     )

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from maestro_graph.catalog import Catalog
-from maestro_graph.catalog.types import PropagationRule, Threat
-from maestro_graph.model import Component, Flow, SystemModel
+from maestro_graph.catalog.types import Capability, PropagationRule, Threat
+from maestro_graph.layers import Layer
+from maestro_graph.model import Component, Exposure, Flow, SystemModel, Trust
 from maestro_graph.perf import paused_gc
 from maestro_graph.risk import RiskSettings, combined_impact, control_factor
 
@@ -65,7 +66,8 @@ class Transition:
     rule: PropagationRule
     flow: Flow | None
     likelihood: float
-    reductions: tuple[tuple[str, float, str], ...]  # (control, effectiveness, "component"|"flow")
+    # (control, effectiveness, where): where is "component", "flow" or "guard <guard id>"
+    reductions: tuple[tuple[str, float, str], ...]
 
 
 @dataclass
@@ -92,6 +94,7 @@ class AttackGraph:
     successors: list[list[int]] = field(default_factory=list)
     entry_states: list[int] = field(default_factory=list)
     state_index: dict[tuple[str, str], int] = field(default_factory=dict)
+    sinks: frozenset[str] = frozenset()  # attacker-visible components (see is_sink)
 
     @property
     def state_count(self) -> int:
@@ -151,17 +154,6 @@ class AttackGraph:
         return graph
 
 
-def _rule_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
-    """For each rule, the kinds it can reach (its ``to.kinds`` within the threat's kinds)."""
-    reach = {}
-    for rule in catalog.rules.values():
-        applies = set(catalog.threats[rule.target.threat].applies_to)
-        reach[rule.id] = frozenset(
-            applies & set(rule.target.kinds) if rule.target.kinds else applies
-        )
-    return reach
-
-
 def _rules_by_flow(
     catalog: Catalog,
 ) -> tuple[dict[tuple[str, str], list[PropagationRule]], list[PropagationRule]]:
@@ -176,8 +168,40 @@ def _rules_by_flow(
     return by_flow, self_rules
 
 
+def target_threat(rule: PropagationRule, catalog: Catalog, kind: str) -> str | None:
+    """The threat that names ``rule``'s hop into a component of ``kind`` (None: it cannot).
+
+    A specific rule names one threat; a generic rule's first label that applies to the kind.
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> catalog = mg.load_catalog()
+    >>> target_threat(catalog.rules["injected-content-hijacks-reasoner"], catalog, "foundation_model")
+    'L1.prompt-injection'
+    """
+    if rule.target.kinds is not None and kind not in rule.target.kinds:
+        return None
+    for threat_id in rule.target.threats:
+        if kind in catalog.threats[threat_id].applies_to:
+            return threat_id
+    return None
+
+
+def source_threats(rule: PropagationRule, catalog: Catalog, kind: str) -> tuple[str, ...]:
+    """The threats at a component of ``kind`` that ``rule`` can start from, in catalog order."""
+    if rule.source.kinds is not None and kind not in rule.source.kinds:
+        return ()
+    named, capabilities = set(rule.source.threats), set(rule.source.capabilities)
+    return tuple(
+        t.id
+        for t in catalog.threats_for_kind(kind)
+        if t.id in named or (t.capability is not None and t.capability in capabilities)
+    )
+
+
 class _Applicability:
-    """Which rules can join a source kind to a target kind, and from which source threats.
+    """Which rules can join a source kind to a target kind: the target threat, the source threats.
 
     Whether a rule applies depends only on the two components' kinds, so it is worked out once
     per (rule list, source kind, target kind) and reused for every flow between such kinds.
@@ -185,26 +209,139 @@ class _Applicability:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.reach = _rule_targets(catalog)
-        self.cache: dict[tuple[int, str, str], list[tuple[PropagationRule, tuple[str, ...]]]] = {}
+        self.cache: dict[
+            tuple[int, str, str], list[tuple[PropagationRule, str, tuple[str, ...]]]
+        ] = {}
 
     def get(
         self, rules: list[PropagationRule], source_kind: str, target_kind: str
-    ) -> list[tuple[PropagationRule, tuple[str, ...]]]:
+    ) -> list[tuple[PropagationRule, str, tuple[str, ...]]]:
         key = (id(rules), source_kind, target_kind)
         found = self.cache.get(key)
         if found is None:
-            at_source = {t.id for t in self.catalog.threats_for_kind(source_kind)}
-            at_target = {t.id for t in self.catalog.threats_for_kind(target_kind)}
             found = []
             for rule in rules:
-                if target_kind not in self.reach[rule.id] or rule.target.threat not in at_target:
+                threat_id = target_threat(rule, self.catalog, target_kind)
+                if threat_id is None:
                     continue
-                starts = tuple(t for t in rule.source.threats if t in at_source)
+                starts = source_threats(rule, self.catalog, source_kind)
                 if starts:
-                    found.append((rule, starts))
+                    found.append((rule, threat_id, starts))
             self.cache[key] = found
         return found
+
+
+#: Public front ends the system itself runs: anyone can reach them, but what they hold is not
+#: visible to anyone, so they are no exfiltration sink unless they are also untrusted.
+PUBLIC_FRONT_KINDS = frozenset({"application", "api_gateway", "web_service"})
+
+
+def is_sink(component: Component) -> bool:
+    """Whether data reaching ``component`` is in the attacker's hands (DESIGN section 5b).
+
+    Untrusted components (third-party or attacker-run) are sinks, and so are public ones that
+    publish what they receive (a public repository, a public user, a third-party API), but not
+    the system's own public front ends.
+
+    Examples
+    --------
+    >>> from maestro_graph.model import Component
+    >>> is_sink(Component(id="repo", layer="L7", kind="external_api", exposure="public"))
+    True
+    >>> is_sink(Component(id="web", layer="L7", kind="application", exposure="public"))
+    False
+    """
+    if component.trust is Trust.UNTRUSTED:
+        return True
+    return component.exposure is Exposure.PUBLIC and component.kind not in PUBLIC_FRONT_KINDS
+
+
+@dataclass(frozen=True)
+class _Surroundings:
+    """Facts about components that rules and guards look at, worked out once per model."""
+
+    exposed: frozenset[str]  # attacker-visible sinks (see is_sink)
+    invokes_model: frozenset[str]  # components that pass their context on to an L1 model
+    guards: dict[str, dict[str, str]]  # governed id -> {control: guard id}
+
+    @classmethod
+    def of(cls, model: SystemModel, catalog: Catalog) -> _Surroundings:
+        by_id = {c.id: c for c in model.components}
+        exposed = frozenset(c.id for c in model.components if is_sink(c))
+        invokes_model = frozenset(
+            f.source
+            for f in model.flows
+            if f.kind.value == "invokes" and by_id[f.target].layer is Layer.L1
+        )
+        guards: dict[str, dict[str, str]] = {}
+        for flow in sorted(model.flows, key=lambda f: (f.target, f.source)):
+            provided = catalog.guards.get(by_id[flow.source].kind)
+            if flow.kind.value == "governs" and provided:
+                for control in provided:
+                    guards.setdefault(flow.target, {}).setdefault(control, flow.source)
+        return cls(exposed, invokes_model, guards)
+
+    def admits(self, rule: PropagationRule, target: Component) -> bool:
+        """Whether the target component meets the rule's conditions on it."""
+        wanted = rule.target
+        return (wanted.exposed is None or (target.id in self.exposed) == wanted.exposed) and (
+            wanted.invokes_model is None
+            or (target.id in self.invokes_model) == wanted.invokes_model
+        )
+
+
+#: How far (in flows) the data an exfiltration sink may receive is looked for.
+SINK_REACH = 3
+
+
+def _sink_criticality(model: SystemModel, exposed: frozenset[str]) -> dict[str, int]:
+    """For each exposed component, the highest criticality of a private component near it.
+
+    Data carried out to a public or untrusted sink hurts its owner, not the sink: an
+    exfiltration state at a sink is scored with the most critical non-exposed component within
+    :data:`SINK_REACH` flows, since that is the data the sink can end up with.
+    """
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    for flow in model.flows:
+        neighbours[flow.source].add(flow.target)
+        neighbours[flow.target].add(flow.source)
+    criticality = {c.id: c.criticality for c in model.components}
+    result = {}
+    for sink in sorted(exposed):
+        best, frontier, seen = criticality[sink], {sink}, {sink}
+        for _ in range(SINK_REACH):
+            frontier = {n for f in frontier for n in neighbours[f]} - seen
+            seen |= frontier
+            best = max([best, *(criticality[n] for n in frontier if n not in exposed)])
+        result[sink] = best
+    return result
+
+
+def _reductions(
+    rule: PropagationRule,
+    target: Component,
+    flow_controls: tuple[str, ...],
+    guarded: dict[str, str],
+    source_id: str,
+    catalog: Catalog,
+) -> tuple[tuple[str, float, str], ...]:
+    """The controls that cut one step, each once: on the target, on the flow, or by a guard.
+
+    A guard's controls do not cut a step that comes from the guard itself: a compromised guard
+    is the way past it.
+    """
+    found = []
+    for control in rule.blocked_by:
+        if control in target.controls:
+            on = "component"
+        elif control in flow_controls:
+            on = "flow"
+        elif control in guarded and guarded[control] != source_id:
+            on = f"guard {guarded[control]}"
+        else:
+            continue
+        found.append((control, catalog.controls[control].effectiveness, on))
+    return tuple(found)
 
 
 def build_attack_graph(
@@ -240,6 +377,9 @@ def _build(
 ) -> AttackGraph:
     graph = AttackGraph(model=model, catalog=catalog)
     entries = {c.id for c in model.entry_components()}
+    surroundings = _Surroundings.of(model, catalog)
+    graph.sinks = surroundings.exposed
+    sink_criticality = _sink_criticality(model, surroundings.exposed)
     # A threat's likelihood before controls depends on the threat alone: compute it once.
     threat_base = {
         t.id: t.likelihood * settings.maturity_factor(catalog.maturity_of(t.atlas))
@@ -259,7 +399,12 @@ def _build(
                 index=len(graph.states),
                 component=component,
                 threat=threat,
-                impact=combined_impact(threat.impact, component.criticality),
+                impact=combined_impact(
+                    threat.impact,
+                    sink_criticality[component.id]
+                    if threat.capability is Capability.READ and component.id in sink_criticality
+                    else component.criticality,
+                ),
                 likelihood=likelihood,
                 entry_likelihood=likelihood if is_entry else None,
             )
@@ -277,26 +422,20 @@ def _build(
     ) -> None:
         flow_controls = flow.controls if flow else ()
         flow_kind = flow.kind.value if flow else ""
-        for rule, starts in applicable.get(rules, source.kind, target.kind):
-            if target.controls or flow_controls:
-                # A control cuts a step once, whether it sits on the target, the flow, or both.
-                reductions = tuple(
-                    (
-                        c,
-                        catalog.controls[c].effectiveness,
-                        "component" if c in target.controls else "flow",
-                    )
-                    for c in rule.blocked_by
-                    if c in target.controls or c in flow_controls
-                )
+        guarded = surroundings.guards.get(target.id, {})
+        for rule, threat_id, starts in applicable.get(rules, source.kind, target.kind):
+            if not surroundings.admits(rule, target):
+                continue
+            if target.controls or flow_controls or guarded:
+                reductions = _reductions(rule, target, flow_controls, guarded, source.id, catalog)
                 likelihood = rule.likelihood * control_factor(e for _, e, _ in reductions)
             else:
                 reductions, likelihood = (), rule.likelihood
             if likelihood < floor:
                 continue
-            target_state = graph.state_index[(target.id, rule.target.threat)]
-            for threat_id in starts:
-                source_state = graph.state_index[(source.id, threat_id)]
+            target_state = graph.state_index[(target.id, threat_id)]
+            for start in starts:
+                source_state = graph.state_index[(source.id, start)]
                 if source_state == target_state:
                     continue
                 key = (source_state, target_state)

@@ -10,6 +10,8 @@ cheapest cost from each state to the sink (a reverse Dijkstra that ignores the h
 filters, so it never overestimates). A prefix is expanded only while it could still beat the N-th
 best chain found; the search stops when none can. The result equals sorting every qualifying
 chain by risk (ties broken by the chain's ids), which the test suite checks against brute force.
+A response steps back only to the caller whose request led there (:func:`step_allowed`); the
+bound ignores that, so it stays a lower bound and the search stays exact.
 
 Examples
 --------
@@ -57,9 +59,14 @@ class ChainQuery:
     entry_ids, target_ids : frozenset of str, optional
         Entry components and final components allowed.
     cross_layer_only : bool
-        Keep only chains whose components span at least two layers.
-    distinct : "pair" or "none"
-        ``pair`` keeps the best chain per (entry component, final component).
+        Keep only chains whose components span at least two layers. Off by default: a chain of
+        any layer mix counts (an all-L7 supply chain is a real attack); every chain crosses at
+        least two components, and :attr:`Chain.cross_layer` marks the ones that change layer.
+    distinct : "route", "pair" or "none"
+        ``route`` (default) keeps the best chain per sequence of components, so two mechanisms
+        that take different routes both show; ``pair`` keeps the best chain per (entry
+        component, final component); ``none`` is the raw ranking, where the threat-level
+        variants of one route can be counted.
     assume_breach : bool
         Start from every state (as if already achieved, at its own likelihood), not only from
         the attacker's entry states: MAESTRO's "if this layer is compromised" question.
@@ -74,8 +81,8 @@ class ChainQuery:
     through_layers: frozenset[Layer] | None = None
     entry_ids: frozenset[str] | None = None
     target_ids: frozenset[str] | None = None
-    cross_layer_only: bool = True
-    distinct: Literal["pair", "none"] = "pair"
+    cross_layer_only: bool = False
+    distinct: Literal["route", "pair", "none"] = "route"
     assume_breach: bool = False
     min_risk: float = 0.0
 
@@ -166,6 +173,20 @@ class Chain:
         return tuple(signature)
 
     @property
+    def cross_layer(self) -> bool:
+        """Whether the chain changes MAESTRO layer at least once."""
+        return len(set(self.layers)) > 1
+
+    @property
+    def route(self) -> tuple[str, ...]:
+        """The components the chain passes through, in order (repeats within a step collapsed)."""
+        route: list[str] = []
+        for step in self.steps:
+            if not route or route[-1] != step.component:
+                route.append(step.component)
+        return tuple(route)
+
+    @property
     def signature(self) -> str:
         """``"L2 > L3 > L4 > L5"``."""
         return " > ".join(layer.value for layer in self.layers)
@@ -185,6 +206,7 @@ class Chain:
             "likelihood": round(self.likelihood, 6),
             "impact": round(self.impact, 4),
             "layers": [layer.value for layer in self.layers],
+            "cross_layer": self.cross_layer,
             "hops": self.hops,
             "entry": self.entry,
             "target": self.target,
@@ -266,12 +288,21 @@ def chain_fingerprint(keys: Iterable[tuple[str, str]]) -> str:
 
 
 def _final_states(graph: AttackGraph, query: ChainQuery) -> list[bool]:
+    """Where a chain may end: a state that gives the attacker something, within the filters.
+
+    A threat's ``chain_end`` says where it may end one: a state that only grants ``influence``
+    (attacker content is present, nothing is taken yet) never does, and data in transit ends a
+    chain only at an attacker-visible sink.
+    """
     model_targets = graph.model.attacker.targets if graph.model.attacker else None
+    sinks = graph.sinks
     allowed = []
     for state in graph.states:
         component = state.component
+        ends = state.threat.ends_chains
         ok = (
-            (query.target_ids is None or component.id in query.target_ids)
+            (ends == "anywhere" or (ends == "sink" and component.id in sinks))
+            and (query.target_ids is None or component.id in query.target_ids)
             and (query.target_layers is None or component.layer in query.target_layers)
             and (model_targets is None or component.id in model_targets)
         )
@@ -315,7 +346,10 @@ def _entry_allowed(state: State, query: ChainQuery) -> bool:
 
 
 def _path_qualifies(graph: AttackGraph, path: Sequence[int], query: ChainQuery) -> bool:
-    layers = {graph.states[i].component.layer for i in path}
+    states = graph.states
+    if all(states[i].component.id == states[path[0]].component.id for i in path):
+        return False  # an escalation inside one component is a threat, not a chain
+    layers = {states[i].component.layer for i in path}
     if query.cross_layer_only and len(layers) < 2:
         return False
     return query.through_layers is None or query.through_layers <= layers
@@ -371,6 +405,7 @@ def search_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]
     final = _final_states(graph, query)
     to_sink = _cost_to_sink(graph, final)
     weights = [-math.log(t.likelihood) for t in graph.transitions]
+    responses = [_is_response(t) for t in graph.transitions]
     heap: list[tuple[float, tuple[int, ...], float]] = []
     for index in start_states(graph, query):
         state = graph.states[index]
@@ -393,11 +428,7 @@ def search_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]
         if len(path) > 1 and final[last] and _path_qualifies(graph, path, query):
             _, risk = path_risk(graph, path)
             key = _order_key(graph, risk, path)
-            group: Any = (
-                (graph.states[path[0]].component.id, graph.states[last].component.id)
-                if query.distinct == "pair"
-                else path
-            )
+            group = _group(graph, path, query)
             if risk >= query.min_risk and (group not in found or key < found[group][0]):
                 found[group] = (key, path)
                 if query.top is not None and len(found) >= query.top:
@@ -406,14 +437,60 @@ def search_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]
         if len(path) > query.max_hops:
             continue
         for transition_index in graph.successors[last]:
-            target = transitions[transition_index].target
+            transition = transitions[transition_index]
+            target = transition.target
             if target in path or to_sink[target] == math.inf:
+                continue
+            if responses[transition_index] and not step_allowed(graph, path, transition):
                 continue
             next_cost = cost + weights[transition_index]
             next_estimate = next_cost + to_sink[target]
             if next_estimate <= threshold + _COST_SLACK:
                 heapq.heappush(heap, (next_estimate, (*path, target), next_cost))
     return [path for _, path in _select(graph, found, query.top)]
+
+
+def _group(graph: AttackGraph, path: tuple[int, ...], query: ChainQuery) -> Any:
+    """What two chains must share to count as one under ``query.distinct``."""
+    if query.distinct == "none":
+        return path
+    components = [graph.states[i].component.id for i in path]
+    if query.distinct == "pair":
+        return (components[0], components[-1])
+    return tuple(c for n, c in enumerate(components) if n == 0 or components[n - 1] != c)
+
+
+def _is_request(transition: Transition) -> bool:
+    return (
+        transition.flow is not None
+        and transition.flow.kind.value == "invokes"
+        and transition.rule.via.direction == "forward"
+    )
+
+
+def _is_response(transition: Transition) -> bool:
+    return (
+        transition.flow is not None
+        and transition.flow.kind.value == "invokes"
+        and transition.rule.via.direction == "reverse"
+    )
+
+
+def step_allowed(graph: AttackGraph, path: Sequence[int], transition: Transition) -> bool:
+    """Whether a chain ending in ``path`` may continue with ``transition``.
+
+    A response answers the request that caused it: when the chain entered its last component
+    through a call (a request from X), a step back along a call's response goes to X only. A
+    model steered by one agent's prompt returns its answer to that agent, not to every agent
+    that shares the model. Chains that start at the callee, or that reached it another way
+    (a poisoned server, backdoored weights), answer every caller.
+    """
+    if len(path) < 2 or not _is_response(transition):
+        return True
+    previous = _transition_between(graph, path[-2], path[-1])
+    if not _is_request(previous):
+        return True
+    return transition.flow.source == previous.flow.source  # type: ignore[union-attr]
 
 
 def make_chain(

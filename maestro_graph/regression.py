@@ -897,18 +897,20 @@ def parse_query_description(text: str | None) -> tuple[dict[str, Any], list[str]
 
     Examples
     --------
-    >>> parse_query_description("cross-layer; all chains; at most 4 hops; from L2,L7")
+    >>> parse_query_description("any layer mix; all chains; at most 4 hops; from L2,L7")
     ({'distinct': 'none', 'max_hops': 4, 'source_layers': ['L2', 'L7']}, [])
-    >>> parse_query_description("single-layer included; best chain per entry/target pair; x y")
-    ({'include_single_layer': True}, ['x y'])
+    >>> parse_query_description("cross-layer only; best chain per entry/target pair; x y")
+    ({'cross_layer_only': True, 'distinct': 'pair'}, ['x y'])
     """
     options: dict[str, Any] = {}
     unknown: list[str] = []
     for part in (p.strip() for p in (text or "").split(";")):
-        if not part or part in {"cross-layer", "best chain per entry/target pair"}:
+        if not part or part in {"any layer mix", "single-layer included", "best chain per route"}:
             continue
-        if part == "single-layer included":
-            options["include_single_layer"] = True
+        if part in {"cross-layer", "cross-layer only"}:  # "cross-layer" was the old default
+            options["cross_layer_only"] = True
+        elif part == "best chain per entry/target pair":
+            options["distinct"] = "pair"
         elif part == "all chains":
             options["distinct"] = "none"
         elif part.startswith("assume breach"):

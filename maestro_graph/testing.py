@@ -90,7 +90,7 @@ def find_chains(
     target: str | Iterable[str] | None = None,
     at_least: str = "medium",
     max_hops: int = 6,
-    include_single_layer: bool = False,
+    include_single_layer: bool = True,
     rules: Sequence[str | Path] = (),
 ) -> list[Chain]:
     """Every chain matching the filters at or above a band (best per entry/target pair), ranked.
@@ -107,7 +107,7 @@ def find_chains(
     at_least : str, default "medium"
         Lowest band reported.
     max_hops : int, default 6
-    include_single_layer : bool, default False
+    include_single_layer : bool, default True
     rules : sequence of str or Path
         Extra rule folders.
 
@@ -188,7 +188,7 @@ def assert_no_chains(
     target: str | Iterable[str] | None = None,
     at_least: str = "medium",
     max_hops: int = 6,
-    include_single_layer: bool = False,
+    include_single_layer: bool = True,
     rules: Sequence[str | Path] = (),
 ) -> None:
     """Fail unless no chain matches: "no chain from L7 to L2 at or above medium".

@@ -7,9 +7,11 @@ from maestro_graph.ranking import (
     ChainQuery,
     _entry_allowed,
     _final_states,
+    _group,
     _path_qualifies,
     path_risk,
     start_states,
+    step_allowed,
 )
 
 
@@ -22,18 +24,14 @@ def brute_force_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, 
         if len(path) > 1 and final[last] and _path_qualifies(graph, path, query):
             _, risk = path_risk(graph, path)
             key = (-risk, tuple(graph.states[i].key for i in path))
-            group = (
-                (graph.states[path[0]].component.id, graph.states[last].component.id)
-                if query.distinct == "pair"
-                else path
-            )
+            group = _group(graph, path, query)
             if risk >= query.min_risk and (group not in found or key < found[group][0]):
                 found[group] = (key, path)
         if len(path) - 1 < query.max_hops:
             for transition_index in graph.successors[last]:
-                target = graph.transitions[transition_index].target
-                if target not in path:
-                    visit((*path, target))
+                transition = graph.transitions[transition_index]
+                if transition.target not in path and step_allowed(graph, path, transition):
+                    visit((*path, transition.target))
 
     for index in start_states(graph, query):
         if _entry_allowed(graph.states[index], query):

@@ -75,6 +75,8 @@ class _Collector:
     controls: dict[str, _Located] = field(default_factory=dict)
     atlas: dict[str, _Located] = field(default_factory=dict)
     rules: dict[str, _Located] = field(default_factory=dict)
+    guards: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    guard_origins: dict[str, _Located] = field(default_factory=dict)
     atlas_version: str = "unknown"
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -192,9 +194,47 @@ def _read_kinds(document: Document, folder: int, collector: _Collector) -> None:
             collector.kind_origins[kind] = located
 
 
+def _read_guards(document: Document, folder: int, collector: _Collector) -> None:
+    data = document.data
+    if not isinstance(data, dict):
+        collector.problems.append(
+            document.problem((), "guards.yaml must map guard kinds to the controls they provide")
+        )
+        return
+    for kind, controls in data.items():
+        located = _Located(KindInfo(str(kind), Layer.L6, ""), document, (kind,), folder)
+        if not isinstance(controls, list) or not all(isinstance(c, str) for c in controls):
+            collector.problems.append(
+                located.problem((), f"guard kind {kind!r} must map to a list of control ids")
+            )
+            continue
+        collector.guards[str(kind)] = tuple(controls)
+        collector.guard_origins[str(kind)] = located
+
+
+def _check_guards(collector: _Collector) -> None:
+    for kind, controls in collector.guards.items():
+        located = collector.guard_origins[kind]
+        if kind not in collector.kinds:
+            collector.problems.append(
+                located.problem((), f"guards: unknown kind {kind!r}{did_you_mean(kind, collector.kinds)}")
+            )
+        for index, control in enumerate(controls):
+            if control not in collector.controls:
+                collector.problems.append(
+                    located.problem(
+                        (index,),
+                        f"guards: unknown control {control!r}"
+                        + did_you_mean(control, collector.controls),
+                    )
+                )
+
+
 def _folder_files(directory: Path) -> Iterator[tuple[str, Path]]:
     if (directory / "kinds.yaml").is_file():
         yield "kinds", directory / "kinds.yaml"
+    if (directory / "guards.yaml").is_file():
+        yield "guards", directory / "guards.yaml"
     for section in ("atlas", "controls", "threats", "propagation"):
         folder = directory / section
         if folder.is_dir():
@@ -235,15 +275,29 @@ def _check_rule(located: _Located, collector: _Collector) -> None:
                     + did_you_mean(threat_id, threats),
                 )
             )
-    target = threats.get(rule.target.threat)
-    if target is None:
-        report(
-            located.problem(
-                ("to", "threat"),
-                f"rule {rule.id}: unknown threat {rule.target.threat!r}"
-                + did_you_mean(rule.target.threat, threats),
+    for index, kind in enumerate(rule.source.kinds or ()):
+        if kind not in kinds:
+            report(
+                located.problem(
+                    ("from", "kinds", index),
+                    f"rule {rule.id}: unknown kind {kind!r}{did_you_mean(kind, kinds)}",
+                )
             )
-        )
+    field_name = "threat" if rule.target.threat is not None else "labels"
+    targets = []
+    for index, threat_id in enumerate(rule.target.threats):
+        where = ("to", "threat") if field_name == "threat" else ("to", "labels", index)
+        found = threats.get(threat_id)
+        if found is None:
+            report(
+                located.problem(
+                    where,
+                    f"rule {rule.id}: unknown threat {threat_id!r}"
+                    + did_you_mean(threat_id, threats),
+                )
+            )
+        else:
+            targets.append(found)
     for index, kind in enumerate(rule.target.kinds or ()):
         if kind not in kinds:
             report(
@@ -252,15 +306,17 @@ def _check_rule(located: _Located, collector: _Collector) -> None:
                     f"rule {rule.id}: unknown kind {kind!r}{did_you_mean(kind, kinds)}",
                 )
             )
-        elif target is not None and kind not in target.entry.applies_to:
+        elif targets and not any(kind in t.entry.applies_to for t in targets):
+            named = " or ".join(t.entry.id for t in targets)
             message = (
-                f"rule {rule.id}: threat {rule.target.threat} does not apply to kind "
+                f"rule {rule.id}: threat {named} does not apply to kind "
                 f"{kind!r}, so the rule could never reach it"
             )
-            if target.folder <= located.folder:
+            if max(t.folder for t in targets) <= located.folder:
                 report(located.problem(("to", "kinds", index), message))
             else:  # a user folder redefined the threat: the built-in rule just reaches less
-                collector.warnings.append(f"{located.origin}: {message} (after {target.origin})")
+                origin = targets[-1].origin
+                collector.warnings.append(f"{located.origin}: {message} (after {origin})")
     for index, control in enumerate(rule.blocked_by):
         if control not in controls:
             report(
@@ -364,6 +420,8 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
                 continue
             if section == "kinds":
                 _read_kinds(document, folder, collector)
+            elif section == "guards":
+                _read_guards(document, folder, collector)
             elif section == "threats":
                 for located in _read_entries(document, "threats", Threat, folder, collector):
                     collector.add(collector.threats, "threat", located)
@@ -382,6 +440,7 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
                 ):
                     collector.add(collector.atlas, "ATLAS technique", located)
     _check_references(collector)
+    _check_guards(collector)
     if collector.problems:
         raise MaestroInputError(collector.problems)
     origins = {
@@ -400,6 +459,7 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
         controls={k: v.entry for k, v in collector.controls.items()},
         atlas={k: v.entry for k, v in collector.atlas.items()},
         rules={k: v.entry for k, v in collector.rules.items()},
+        guards=collector.guards,
         atlas_version=collector.atlas_version,
         sources=tuple(str(d) for d in directories),
         warnings=tuple(collector.warnings),

@@ -13,7 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from maestro_graph.flows import FlowKind
 from maestro_graph.layers import Layer
@@ -31,6 +31,22 @@ LayerField = Annotated[Layer, BeforeValidator(_parse_layer)]
 THREAT_ID_PATTERN = r"^L[1-7]\.[a-z0-9][a-z0-9-]*$"
 CONTROL_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 ATLAS_ID_PATTERN = r"^AML\.T\d{4}(\.\d{3})?$"
+
+
+class Capability(StrEnum):
+    """What the attacker holds at a component: the small attack language beneath threat names.
+
+    Generic movement rules are written over capabilities; every threat says which one it grants,
+    so a hop still reads as a MAESTRO threat (DESIGN section 5b).
+    """
+
+    INFLUENCE = "influence"  # attacker-chosen content is in its input, context or store
+    CONTROL = "control"  # it acts for the attacker (hijacked agent, steered model, evil server)
+    EXECUTE = "execute"  # arbitrary code runs there
+    READ = "read"  # its data is disclosed to the attacker
+    TAMPER = "tamper"  # its stored data, logs or the actions it takes are altered
+    IDENTITY = "identity"  # its credentials or identity are held by the attacker
+    DISRUPT = "disrupt"  # its availability or judgement is degraded
 
 
 class Stride(StrEnum):
@@ -92,6 +108,21 @@ class Threat(_Entry):
     mitigated_by: tuple[str, ...] = Field((), description="Ids of controls that mitigate it")
     entry: bool = Field(False, description="An attacker can start with it at an entry component")
     owasp: tuple[Annotated[str, Field(pattern=r"^T([1-9]|1[0-5])$")], ...] = ()
+    capability: Capability | None = Field(
+        None, description="What the attacker holds once this threat is achieved (DESIGN 5b)"
+    )
+    chain_end: Literal["anywhere", "sink", "never"] | None = Field(
+        None,
+        description="Where a chain may end in this threat: anywhere, only at an attacker-visible "
+        "sink, or never (a step on the way). Default: never for influence, else anywhere",
+    )
+
+    @property
+    def ends_chains(self) -> str:
+        """``chain_end`` with its default filled in."""
+        if self.chain_end is not None:
+            return self.chain_end
+        return "never" if self.capability is Capability.INFLUENCE else "anywhere"
 
 
 class Control(_Entry):
@@ -109,9 +140,18 @@ class Control(_Entry):
 
 
 class RuleSource(_Entry):
-    """The states a rule starts from: any of these threats at the source component."""
+    """The states a rule starts from: any of these threats, or any threat granting one of these
+    capabilities, at a source component (of these kinds, when given)."""
 
-    threats: tuple[str, ...] = Field(min_length=1)
+    threats: tuple[str, ...] = ()
+    capabilities: tuple[Capability, ...] = ()
+    kinds: tuple[str, ...] | None = Field(None, description="Source kinds; default: any kind")
+
+    @model_validator(mode="after")
+    def _something_to_start_from(self) -> RuleSource:
+        if not self.threats and not self.capabilities:
+            raise ValueError("a rule starts from 'threats' or 'capabilities' (at least one)")
+        return self
 
 
 class RuleVia(_Entry):
@@ -127,12 +167,39 @@ class RuleVia(_Entry):
 
 
 class RuleTarget(_Entry):
-    """The state the rule enables at the target component."""
+    """The state the rule enables at the target component.
 
-    threat: str
+    A specific rule names one ``threat``; a generic movement rule names ``labels``, an ordered
+    list of threats of which the first that applies to the target's kind names the hop. The
+    conditions ``exposed`` and ``invokes_model`` look at the target component itself.
+    """
+
+    threat: str | None = None
+    labels: tuple[str, ...] = ()
     kinds: tuple[str, ...] | None = Field(
-        None, description="Target kinds; default: every kind the threat applies to"
+        None, description="Target kinds; default: every kind the threat (or a label) applies to"
     )
+    exposed: bool | None = Field(
+        None,
+        description="true: only attacker-visible sinks (untrusted, or public and not one of "
+        "the system's own front ends); false: only the others",
+    )
+    invokes_model: bool | None = Field(
+        None,
+        description="true: only targets that invoke an L1 model (they pass content on to it); "
+        "false: only targets that do their own reasoning",
+    )
+
+    @model_validator(mode="after")
+    def _one_way_to_name_the_hop(self) -> RuleTarget:
+        if (self.threat is None) == (not self.labels):
+            raise ValueError("a rule's 'to' names either one 'threat' or a list of 'labels'")
+        return self
+
+    @property
+    def threats(self) -> tuple[str, ...]:
+        """Every threat the rule can enable: its threat, or its labels in order."""
+        return (self.threat,) if self.threat is not None else self.labels
 
 
 class RuleExamples(_Entry):
@@ -162,6 +229,29 @@ class PropagationRule(_Entry):
     rationale: str = Field(min_length=1)
     references: tuple[str, ...] = ()
     examples: RuleExamples
+
+    @property
+    def generic(self) -> bool:
+        """Whether it is a generic movement rule (written over capabilities and labels)."""
+        return bool(self.source.capabilities) or self.target.threat is None
+
+    def source_text(self) -> str:
+        """What it starts from, in words: ``"L2.data-poisoning, any control (at agent)"``."""
+        parts = [*self.source.threats, *(f"any {c.value}" for c in self.source.capabilities)]
+        where = f" (at {', '.join(self.source.kinds)})" if self.source.kinds else ""
+        return ", ".join(parts) + where
+
+    def target_text(self) -> str:
+        """What it enables, in words, with the target's conditions."""
+        text = self.target.threat or "first that applies of " + ", ".join(self.target.labels)
+        conditions = []
+        if self.target.exposed is not None:
+            conditions.append("at a sink" if self.target.exposed else "not at a sink")
+        if self.target.invokes_model is not None:
+            conditions.append(
+                "where it invokes a model" if self.target.invokes_model else "reasoning itself"
+            )
+        return text + (f" ({'; '.join(conditions)})" if conditions else "")
 
 
 @dataclass(frozen=True)
@@ -196,6 +286,9 @@ class Catalog:
     ----------
     kinds, threats, controls, atlas : Mapping
         Entries by id.
+    guards : Mapping
+        For each guard kind (an L6 component that ``governs`` others), the controls it provides
+        to the components it governs (``guards.yaml``).
     atlas_version : str
         The ATLAS release the technique snapshot comes from.
     version : str
@@ -211,6 +304,7 @@ class Catalog:
     controls: Mapping[str, Control] = field(default_factory=dict)
     atlas: Mapping[str, AtlasTechnique] = field(default_factory=dict)
     rules: Mapping[str, PropagationRule] = field(default_factory=dict)
+    guards: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     atlas_version: str = "unknown"
     sources: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -223,7 +317,7 @@ class Catalog:
     _mitigates: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for name in ("kinds", "threats", "controls", "atlas", "rules", "origins"):
+        for name in ("kinds", "threats", "controls", "atlas", "rules", "guards", "origins"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         by_layer = {
             layer: tuple(k for k, info in self.kinds.items() if info.layer is layer)

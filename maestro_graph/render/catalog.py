@@ -55,9 +55,9 @@ def list_rows(
         return ["id", "from", "via", "to", "likelihood", "title"], [
             [
                 r.id,
-                ", ".join(r.source.threats),
+                r.source_text(),
                 _via_text(r),
-                r.target.threat,
+                r.target_text(),
                 r.likelihood,
                 r.title,
             ]
@@ -83,21 +83,30 @@ def _via_text(rule: PropagationRule) -> str:
     return f"{'/'.join(k.value for k in rule.via.flows)} {rule.via.direction}"
 
 
+def _target_kinds(catalog: Catalog, rule: PropagationRule) -> tuple[str, ...]:
+    if rule.target.kinds:
+        return rule.target.kinds
+    return tuple(
+        dict.fromkeys(k for t in rule.target.threats for k in catalog.threats[t].applies_to)
+    )
+
+
 def _rule_layers(catalog: Catalog, rule: PropagationRule) -> set[Layer]:
-    kinds = rule.target.kinds or catalog.threats[rule.target.threat].applies_to
-    return {catalog.threats[t].layer for t in rule.source.threats} | {
-        catalog.kinds[k].layer for k in kinds
-    }
+    sources = {catalog.threats[t].layer for t in rule.source.threats}
+    sources |= {catalog.kinds[k].layer for k in rule.source.kinds or ()}
+    if rule.source.capabilities and not rule.source.kinds:
+        sources |= set(Layer)
+    return sources | {catalog.kinds[k].layer for k in _target_kinds(catalog, rule)}
 
 
 def render_rule(catalog: Catalog, rule: PropagationRule) -> str:
     """Everything about one propagation rule: mechanism, evidence, controls, fixtures."""
-    kinds = rule.target.kinds or catalog.threats[rule.target.threat].applies_to
+    kinds = _target_kinds(catalog, rule)
     lines = [
         f"{rule.id}  {rule.title}",
-        f"  from: {', '.join(rule.source.threats)}",
+        f"  from: {rule.source_text()}",
         f"  via: {_via_text(rule)}",
-        f"  to: {rule.target.threat} at {', '.join(kinds)}",
+        f"  to: {rule.target_text()} at {', '.join(kinds)}",
         f"  likelihood: {rule.likelihood}",
         f"  blocked by: {', '.join(rule.blocked_by) or '-'}",
         f"  ATLAS: {_atlas_summary(catalog, rule.atlas)}",
@@ -343,15 +352,21 @@ def render_docs(catalog: Catalog) -> str:
         f"{len(rules)} rules. A rule turns a state (component, threat) into another along a flow",
         "(`forward`: with the flow; `reverse`: against it, as a response travels back) or within",
         "one component (`self`). Each carries its own fixtures, run by `maestro-graph rules test`.",
+        f"{sum(r.generic for r in rules)} of them are generic movement rules: they start from "
+        "any threat that grants a",
+        "capability (influence, control, execute, read, tamper, identity, disrupt) and name the "
+        "hop with the first of",
+        "their labels that applies to the target's kind, so they reach kinds and combinations "
+        "no pairwise rule lists.",
         "",
         markdown_table(
             ["id", "from", "via", "to", "likelihood", "blocked by"],
             [
                 [
                     f"`{r.id}`",
-                    ", ".join(f"`{t}`" for t in r.source.threats),
+                    r.source_text(),
                     _via_text(r),
-                    f"`{r.target.threat}`",
+                    r.target_text(),
                     r.likelihood,
                     ", ".join(f"`{c}`" for c in r.blocked_by),
                 ]

@@ -16,8 +16,12 @@ from maestro_graph.render.text import markdown_table, text_table
 def describe_query(query: ChainQuery) -> str:
     """One line saying what was searched."""
     parts = [
-        "cross-layer" if query.cross_layer_only else "single-layer included",
-        "best chain per entry/target pair" if query.distinct == "pair" else "all chains",
+        "cross-layer only" if query.cross_layer_only else "any layer mix",
+        {
+            "route": "best chain per route",
+            "pair": "best chain per entry/target pair",
+            "none": "all chains",
+        }[query.distinct],
         f"at most {query.max_hops} hops",
     ]
     if query.assume_breach:
@@ -42,7 +46,7 @@ def render_table(
     head = f"Attack chains in {model.name}: {len(chains)} shown ({describe_query(query)})"
     if not chains:
         return (
-            head + "\n\nNo chain matches. Try --include-single-layer, a larger --max-hops "
+            head + "\n\nNo chain matches. Try a larger --max-hops, --assume-breach "
             "or fewer filters."
         )
     lines = text_table(

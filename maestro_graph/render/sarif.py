@@ -91,8 +91,8 @@ def _propagation_rules(catalog: Catalog, chains: Sequence[Chain]) -> list[dict[s
                 "shortDescription": {"text": rule.title},
                 "fullDescription": {"text": " ".join(rule.rationale.split())},
                 "properties": {
-                    "from": list(rule.source.threats),
-                    "to": rule.target.threat,
+                    "from": rule.source_text(),
+                    "to": rule.target_text(),
                     "via": " ".join(
                         ("/".join(k.value for k in rule.via.flows) or "self", rule.via.direction)
                     ),
