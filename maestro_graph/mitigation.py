@@ -190,17 +190,35 @@ def chain_options(chain: Chain, graph: AttackGraph) -> dict[Placement, float]:
         assert transition is not None
         target = step.state.component
         flow = transition.flow
+        alternatives = transition.alternatives or (
+            (transition.rule, flow, transition.likelihood, transition.reductions),
+        )
         for control_id in transition.rule.blocked_by:
-            if control_id in target.controls or (flow is not None and control_id in flow.controls):
-                continue  # already cutting this step: a second copy would add nothing
+            if not _cuts_every_alternative(control_id, alternatives):
+                # A control already acting (placed, or by a guard) adds nothing a second time,
+                # and one that leaves another rule joining the same states leaves the step.
+                continue
             effectiveness = catalog.controls[control_id].effectiveness
             # One placement per (control, step), so placements' effects add up exactly: on the
             # target component where the control can go there, else on the flow.
+            same_flow = len({alt[1] for alt in alternatives}) == 1
             if _placeable_on(catalog, control_id, target.kind):
                 add(Placement(control_id, component=target.id), effectiveness)
-            elif flow is not None and "flow" in catalog.controls[control_id].placement:
+            elif (
+                flow is not None
+                and same_flow
+                and "flow" in catalog.controls[control_id].placement
+            ):
                 add(Placement(control_id, flow=(flow.source, flow.target)), effectiveness)
     return weights
+
+
+def _cuts_every_alternative(control_id: str, alternatives: Sequence[tuple]) -> bool:
+    """Whether placing ``control_id`` cuts every rule joining a step by its full factor."""
+    return all(
+        control_id in rule.blocked_by and all(c != control_id for c, _, _ in reductions)
+        for rule, _flow, _likelihood, reductions in alternatives
+    )
 
 
 def likelihood_bound_below(band: Band, impact: float) -> float | None:

@@ -68,6 +68,11 @@ class Transition:
     likelihood: float
     # (control, effectiveness, where): where is "component", "flow" or "guard <guard id>"
     reductions: tuple[tuple[str, float, str], ...]
+    # Every (rule, flow, likelihood, reductions) that joins the same two states, this one
+    # included: the step is as likely as the best of them, so cutting it means cutting them all.
+    alternatives: tuple[
+        tuple[PropagationRule, Flow | None, float, tuple[tuple[str, float, str], ...]], ...
+    ] = ()
 
 
 @dataclass
@@ -416,6 +421,7 @@ def _build(
     by_flow, self_rules = _rules_by_flow(catalog)
     applicable = _Applicability(catalog)
     best: dict[tuple[int, int], tuple[float, str, str, PropagationRule, Flow | None, tuple]] = {}
+    joining: dict[tuple[int, int], list] = defaultdict(list)
 
     def consider(
         source: Component, target: Component, rules: list[PropagationRule], flow: Flow | None
@@ -439,6 +445,7 @@ def _build(
                 if source_state == target_state:
                     continue
                 key = (source_state, target_state)
+                joining[key].append((rule, flow, likelihood, reductions))
                 current = best.get(key)
                 # Ties go to the rule id, then the flow kind: never to input order.
                 if current is None or (-likelihood, rule.id, flow_kind) < (
@@ -464,7 +471,14 @@ def _build(
     graph.successors = [[] for _ in graph.states]
     for (source_state, target_state), (likelihood, _, _, rule, flow, reductions) in best.items():
         transition = Transition(
-            len(graph.transitions), source_state, target_state, rule, flow, likelihood, reductions
+            len(graph.transitions),
+            source_state,
+            target_state,
+            rule,
+            flow,
+            likelihood,
+            reductions,
+            tuple(joining[(source_state, target_state)]),
         )
         graph.transitions.append(transition)
         graph.successors[source_state].append(transition.index)

@@ -60,8 +60,20 @@ def test_every_rule_is_documented():
 
 def test_rules_cover_the_layer_pairs_the_design_names():
     def layers(rule):
-        source = {CATALOG.threats[t].layer.value for t in rule.source.threats}
-        kinds = rule.target.kinds or CATALOG.threats[rule.target.threat].applies_to
+        starts = [
+            t
+            for t in CATALOG.threats.values()
+            if t.id in rule.source.threats or t.capability in rule.source.capabilities
+        ]
+        source = {
+            CATALOG.kinds[k].layer.value
+            for t in starts
+            for k in t.applies_to
+            if rule.source.kinds is None or k in rule.source.kinds
+        }
+        kinds = rule.target.kinds or {
+            k for t in rule.target.threats for k in CATALOG.threats[t].applies_to
+        }
         target = {CATALOG.kinds[k].layer.value for k in kinds}
         return {(a, b) for a in source for b in target}
 
