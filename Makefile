@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint clean bench
+.PHONY: demo test lint clean bench incidents
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ lint: $(VENV)/.installed-dev
 
 test: lint
 	$(BIN)/python -m pytest
+
+incidents: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.incident_corpus
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run.py

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 #: Most transitions a chain may have unless the caller says otherwise.
-DEFAULT_MAX_HOPS = 6
+DEFAULT_MAX_HOPS = 8
 #: The hop bound cannot be raised past this: chains longer than this are not meaningful
 #: explanations, and the search space grows exponentially with it.
 MAX_HOPS_LIMIT = 12
@@ -321,7 +321,7 @@ class Analysis:
         Parameters
         ----------
         top : int, default 10
-        max_hops : int, default 6
+        max_hops : int, default 8
         source_layers, target_layers, through_layers : iterable of layers, optional
             Entry layer(s), final layer(s), layers the chain must touch.
         entry, target : component ids, optional

@@ -69,7 +69,7 @@ def reachable_pairs(graph: AttackGraph, max_hops: int) -> dict[tuple[Layer, Laye
     return counts
 
 
-def layer_matrix(graph: AttackGraph, *, max_hops: int = 6) -> list[MatrixCell]:
+def layer_matrix(graph: AttackGraph, *, max_hops: int = 8) -> list[MatrixCell]:
     """The 7x7 matrix (L6 included), row by row from L1 to L7.
 
     Parameters

@@ -205,9 +205,7 @@ def chain_options(chain: Chain, graph: AttackGraph) -> dict[Placement, float]:
             if _placeable_on(catalog, control_id, target.kind):
                 add(Placement(control_id, component=target.id), effectiveness)
             elif (
-                flow is not None
-                and same_flow
-                and "flow" in catalog.controls[control_id].placement
+                flow is not None and same_flow and "flow" in catalog.controls[control_id].placement
             ):
                 add(Placement(control_id, flow=(flow.source, flow.target)), effectiveness)
     return weights
@@ -417,7 +415,7 @@ def _verify(
     return planning_chains(build_attack_graph(mitigated, graph.catalog), band, max_hops)
 
 
-def plan_threshold(graph: AttackGraph, band: Band, *, max_hops: int = 6) -> MitigationPlan:
+def plan_threshold(graph: AttackGraph, band: Band, *, max_hops: int = 8) -> MitigationPlan:
     """The fewest placements that bring every chain below ``band`` (see the module docstring)."""
     everything = planning_chains(graph, band, max_hops)
     chains = [c for c in everything if c.band.rank >= band.rank]
@@ -465,7 +463,7 @@ def plan_threshold(graph: AttackGraph, band: Band, *, max_hops: int = 6) -> Miti
 
 
 def plan_budget(
-    graph: AttackGraph, budget: int, band: Band = Band.HIGH, *, max_hops: int = 6
+    graph: AttackGraph, budget: int, band: Band = Band.HIGH, *, max_hops: int = 8
 ) -> MitigationPlan:
     """The ``budget`` placements removing the most risk from the chains that can reach ``band``."""
     chains = planning_chains(graph, band, max_hops)

@@ -182,7 +182,8 @@ def target_threat(rule: PropagationRule, catalog: Catalog, kind: str) -> str | N
     --------
     >>> import maestro_graph as mg
     >>> catalog = mg.load_catalog()
-    >>> target_threat(catalog.rules["injected-content-hijacks-reasoner"], catalog, "foundation_model")
+    >>> rule = catalog.rules["injected-content-hijacks-reasoner"]
+    >>> target_threat(rule, catalog, "foundation_model")
     'L1.prompt-injection'
     """
     if rule.target.kinds is not None and kind not in rule.target.kinds:

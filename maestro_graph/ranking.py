@@ -75,7 +75,7 @@ class ChainQuery:
     """
 
     top: int | None = 10
-    max_hops: int = 6
+    max_hops: int = 8
     source_layers: frozenset[Layer] | None = None
     target_layers: frozenset[Layer] | None = None
     through_layers: frozenset[Layer] | None = None

@@ -89,7 +89,7 @@ def find_chains(
     entry: str | Iterable[str] | None = None,
     target: str | Iterable[str] | None = None,
     at_least: str = "medium",
-    max_hops: int = 6,
+    max_hops: int = 8,
     include_single_layer: bool = True,
     rules: Sequence[str | Path] = (),
 ) -> list[Chain]:
@@ -106,7 +106,7 @@ def find_chains(
         Component ids the chain starts or ends at.
     at_least : str, default "medium"
         Lowest band reported.
-    max_hops : int, default 6
+    max_hops : int, default 8
     include_single_layer : bool, default True
     rules : sequence of str or Path
         Extra rule folders.
@@ -187,7 +187,7 @@ def assert_no_chains(
     entry: str | Iterable[str] | None = None,
     target: str | Iterable[str] | None = None,
     at_least: str = "medium",
-    max_hops: int = 6,
+    max_hops: int = 8,
     include_single_layer: bool = True,
     rules: Sequence[str | Path] = (),
 ) -> None:

@@ -217,7 +217,9 @@ def _check_guards(collector: _Collector) -> None:
         located = collector.guard_origins[kind]
         if kind not in collector.kinds:
             collector.problems.append(
-                located.problem((), f"guards: unknown kind {kind!r}{did_you_mean(kind, collector.kinds)}")
+                located.problem(
+                    (), f"guards: unknown kind {kind!r}{did_you_mean(kind, collector.kinds)}"
+                )
             )
         for index, control in enumerate(controls):
             if control not in collector.controls:
