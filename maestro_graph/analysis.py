@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 
 #: Most transitions a chain may have unless the caller says otherwise.
 DEFAULT_MAX_HOPS = 8
+#: The gate (check, baseline, diff) enumerates every chain above a band, not a top N, so it keeps
+#: the shorter bound until it scales to longer chains.
+GATE_MAX_HOPS = 6
 #: The hop bound cannot be raised past this: chains longer than this are not meaningful
 #: explanations, and the search space grows exponentially with it.
 MAX_HOPS_LIMIT = 12
@@ -345,7 +348,7 @@ class Analysis:
             return Chains(search_chains(graph, query), query)
 
     def gate_chains(
-        self, min_band: Band | str = Band.LOW, *, max_hops: int = DEFAULT_MAX_HOPS
+        self, min_band: Band | str = Band.LOW, *, max_hops: int = GATE_MAX_HOPS
     ) -> Chains:
         """Every chain at or above ``min_band`` (the best per entry/target pair), ranked.
 

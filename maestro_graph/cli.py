@@ -848,7 +848,7 @@ def _max_hops_option(command: F) -> F:
     return click.option(
         "--max-hops",
         type=click.IntRange(min=1, max=12),
-        default=8,
+        default=6,
         show_default=True,
         help="Most transitions in a chain.",
     )(command)

@@ -702,7 +702,7 @@ def diff_analyses(
     new: Analysis,
     *,
     min_band: Band | str = Band.LOW,
-    max_hops: int = 8,
+    max_hops: int = 6,
     labels: tuple[str, str] | None = None,
 ) -> ChainDiff:
     """The chains added, removed and changed between two analysed versions of a model.
@@ -712,7 +712,7 @@ def diff_analyses(
     old, new : Analysis
     min_band : Band or str, default "low"
         Report differences where either version of the chain is at or above this band.
-    max_hops : int, default 8
+    max_hops : int, default 6
     labels : (str, str), optional
         How to name the two sides (default: their files, else their model names).
 
@@ -1253,7 +1253,7 @@ def make_baseline(
     expires_in: int = DEFAULT_EXPIRY_DAYS,
     today: dt.date | None = None,
     previous: Baseline | None = None,
-    max_hops: int = 8,
+    max_hops: int = 6,
 ) -> Baseline:
     """Accept every current chain at or above ``min_band``.
 
@@ -1271,7 +1271,7 @@ def make_baseline(
     previous : Baseline, optional
         An existing baseline: entries for chains still present keep their justification, owner
         and expiry; entries for chains that are gone are dropped.
-    max_hops : int, default 8
+    max_hops : int, default 6
 
     Returns
     -------
@@ -1615,7 +1615,7 @@ def check(
     fail_on: Band | str = Band.HIGH,
     *,
     today: dt.date | None = None,
-    max_hops: int = 8,
+    max_hops: int = 6,
 ) -> CheckResult:
     """The CI gate: judge every chain at or above ``fail_on`` against a baseline.
 
@@ -1631,7 +1631,7 @@ def check(
     fail_on : Band or str, default "high"
     today : date, optional
         Default: the current date (injectable for tests).
-    max_hops : int, default 8
+    max_hops : int, default 6
 
     Returns
     -------
