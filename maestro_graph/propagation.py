@@ -68,6 +68,10 @@ class Transition:
     likelihood: float
     # (control, effectiveness, where): where is "component", "flow" or "guard <guard id>"
     reductions: tuple[tuple[str, float, str], ...]
+    def target_component(self, graph: AttackGraph) -> str:
+        """The id of the component the transition leads to."""
+        return graph.states[self.target].component.id
+
     # Every (rule, flow, likelihood, reductions) that joins the same two states, this one
     # included: the step is as likely as the best of them, so cutting it means cutting them all.
     alternatives: tuple[
@@ -323,6 +327,28 @@ def _sink_criticality(model: SystemModel, exposed: frozenset[str]) -> dict[str, 
     return result
 
 
+#: What an attacker can start with at a trusted public front end of the system: exploiting the
+#: service itself. Content, hijacking and stolen identities arrive there from its users.
+_FRONT_END_ENTRY = frozenset({Capability.EXECUTE, Capability.DISRUPT})
+
+
+def _starts_here(
+    component: Component, threat: Threat, sinks: frozenset[str], explicit: frozenset[str]
+) -> bool:
+    """Whether an entry threat can start a chain at a default entry component.
+
+    Reading what a sink already shows the world discloses nothing, and the system's own trusted
+    front end is reached through its users; components named in ``attacker.entry`` start with
+    every entry threat.
+    """
+    if component.id in explicit:
+        return True
+    if threat.capability is Capability.READ and component.id in sinks:
+        return False
+    front_end = component.kind in PUBLIC_FRONT_KINDS and component.trust is not Trust.UNTRUSTED
+    return not front_end or threat.capability in _FRONT_END_ENTRY
+
+
 def _reductions(
     rule: PropagationRule,
     target: Component,
@@ -383,6 +409,7 @@ def _build(
 ) -> AttackGraph:
     graph = AttackGraph(model=model, catalog=catalog)
     entries = {c.id for c in model.entry_components()}
+    explicit = frozenset(model.attacker.entry or ()) if model.attacker else frozenset()
     surroundings = _Surroundings.of(model, catalog)
     graph.sinks = surroundings.exposed
     sink_criticality = _sink_criticality(model, surroundings.exposed)
@@ -393,7 +420,11 @@ def _build(
     }
     for component in model.components:
         for threat in catalog.threats_for_kind(component.kind):
-            is_entry = component.id in entries and threat.entry
+            is_entry = (
+                component.id in entries
+                and threat.entry
+                and _starts_here(component, threat, surroundings.exposed, explicit)
+            )
             likelihood = threat_base[threat.id]
             if component.controls:
                 likelihood *= control_factor(

@@ -10,7 +10,7 @@ cheapest cost from each state to the sink (a reverse Dijkstra that ignores the h
 filters, so it never overestimates). A prefix is expanded only while it could still beat the N-th
 best chain found; the search stops when none can. The result equals sorting every qualifying
 chain by risk (ties broken by the chain's ids), which the test suite checks against brute force.
-A response steps back only to the caller whose request led there (:func:`step_allowed`); the
+A response goes back only to the caller whose request led there (:func:`step_allowed`); the
 bound ignores that, so it stays a lower bound and the search stays exact.
 
 Examples
@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import heapq
 import math
@@ -72,6 +73,9 @@ class ChainQuery:
         the attacker's entry states: MAESTRO's "if this layer is compromised" question.
     min_risk : float
         Drop chains below this risk (and never explore prefixes that cannot reach it).
+    fold_stages : bool
+        With ``distinct="route"`` and a ``top``: fold a chain into a longer one it begins (see
+        :func:`search_paths`).
     """
 
     top: int | None = 10
@@ -85,6 +89,7 @@ class ChainQuery:
     distinct: Literal["route", "pair", "none"] = "route"
     assume_breach: bool = False
     min_risk: float = 0.0
+    fold_stages: bool = True
 
 
 @dataclass(frozen=True)
@@ -390,8 +395,17 @@ def start_states(graph: AttackGraph, query: ChainQuery) -> list[int]:
     return list(graph.entry_states)
 
 
+#: How many more routes than asked for are searched before stages are folded away.
+FOLD_WINDOW = 4
+
+
 def search_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     """The state-index paths of the best chains, best first (see the module docstring).
+
+    With ``distinct="route"`` and a ``top``, a chain whose route is the beginning of another
+    chain among the best ``FOLD_WINDOW x top`` routes is a stage of that chain, not another
+    attack: it is folded into the longer chain, so the top N are N attacks rather than N stages
+    of a few. ``fold_stages=False`` keeps every route.
 
     Parameters
     ----------
@@ -402,10 +416,29 @@ def search_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]
     -------
     list of tuple of int
     """
+    if query.distinct == "route" and query.top is not None and query.fold_stages:
+        wider = dataclasses.replace(query, top=query.top * FOLD_WINDOW, fold_stages=False)
+        return fold_stages(graph, _search(graph, wider))[: query.top]
+    return _search(graph, query)
+
+
+def _route(graph: AttackGraph, path: Sequence[int]) -> tuple[str, ...]:
+    components = [graph.states[i].component.id for i in path]
+    return tuple(c for n, c in enumerate(components) if n == 0 or components[n - 1] != c)
+
+
+def fold_stages(graph: AttackGraph, paths: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Drop every path whose route begins another path's route (keeping the order)."""
+    routes = [_route(graph, path) for path in paths]
+    starts = {route[:n] for route in routes for n in range(2, len(route))}
+    return [path for path, route in zip(paths, routes, strict=True) if route not in starts]
+
+
+def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     final = _final_states(graph, query)
     to_sink = _cost_to_sink(graph, final)
     weights = [-math.log(t.likelihood) for t in graph.transitions]
-    responses = [_is_response(t) for t in graph.transitions]
+    answers = [_is_response(t) for t in graph.transitions]
     heap: list[tuple[float, tuple[int, ...], float]] = []
     for index in start_states(graph, query):
         state = graph.states[index]
@@ -441,7 +474,7 @@ def search_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]
             target = transition.target
             if target in path or to_sink[target] == math.inf:
                 continue
-            if responses[transition_index] and not step_allowed(graph, path, transition):
+            if answers[transition_index] and not step_allowed(graph, path, transition):
                 continue
             next_cost = cost + weights[transition_index]
             next_estimate = next_cost + to_sink[target]
@@ -460,37 +493,36 @@ def _group(graph: AttackGraph, path: tuple[int, ...], query: ChainQuery) -> Any:
     return tuple(c for n, c in enumerate(components) if n == 0 or components[n - 1] != c)
 
 
-def _is_request(transition: Transition) -> bool:
-    return (
-        transition.flow is not None
-        and transition.flow.kind.value == "invokes"
-        and transition.rule.via.direction == "forward"
-    )
+def _flow_move(transition: Transition) -> tuple[str, str] | None:
+    if transition.flow is None:
+        return None
+    return (transition.flow.kind.value, transition.rule.via.direction)
+
+
+#: A call reaches the component it fetches from ...
+_PULLS = frozenset({("invokes", "forward")})
+#: ... and its response hands something back along the same flow.
+_ANSWERS = frozenset({("invokes", "reverse")})
 
 
 def _is_response(transition: Transition) -> bool:
-    return (
-        transition.flow is not None
-        and transition.flow.kind.value == "invokes"
-        and transition.rule.via.direction == "reverse"
-    )
+    return _flow_move(transition) in _ANSWERS
 
 
 def step_allowed(graph: AttackGraph, path: Sequence[int], transition: Transition) -> bool:
     """Whether a chain ending in ``path`` may continue with ``transition``.
 
     A response answers the request that caused it: when the chain entered its last component
-    through a call (a request from X), a step back along a call's response goes to X only. A
-    model steered by one agent's prompt returns its answer to that agent, not to every agent
-    that shares the model. Chains that start at the callee, or that reached it another way
-    (a poisoned server, backdoored weights), answer every caller.
+    through a call from X, a step back along a call's response goes to X only. A model steered
+    by one agent's prompt answers that agent, not every agent sharing the model. Chains that
+    reached the callee another way (a poisoned server, backdoored weights) answer every caller.
     """
-    if len(path) < 2 or not _is_response(transition):
+    if len(path) < 2 or _flow_move(transition) not in _ANSWERS:
         return True
     previous = _transition_between(graph, path[-2], path[-1])
-    if not _is_request(previous):
+    if _flow_move(previous) not in _PULLS:
         return True
-    return transition.flow.source == previous.flow.source  # type: ignore[union-attr]
+    return transition.target_component(graph) == graph.states[path[-2]].component.id
 
 
 def make_chain(

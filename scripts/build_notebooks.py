@@ -198,9 +198,12 @@ plan = after.mitigate(threshold="high")
 [str(r.placement) for r in plan.recommendations]
 """),
     code("""
+# Guard the flow both ways: what comes back from the server and what the agent sends it
+# (an untrusted server is also a sink a hijacked agent can leak to).
 fixed = after.with_controls([
-    "finance_agent->mcp_files:signed-agent-cards",
-    "finance_agent->mcp_files:framework-input-validation",
+    f"finance_agent->mcp_files:{control}"
+    for control in ("signed-agent-cards", "framework-input-validation", "input-guardrails",
+                    "tool-use-scoping", "output-filtering")
 ])
 result = check(fixed, baseline, "high")
 print(result.verdict())

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from maestro_graph.propagation import AttackGraph
 from maestro_graph.ranking import (
+    FOLD_WINDOW,
     ChainQuery,
     _entry_allowed,
     _final_states,
     _group,
     _path_qualifies,
+    fold_stages,
     path_risk,
     start_states,
     step_allowed,
@@ -16,6 +20,9 @@ from maestro_graph.ranking import (
 
 
 def brute_force_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
+    if query.distinct == "route" and query.top is not None and query.fold_stages:
+        wider = dataclasses.replace(query, top=query.top * FOLD_WINDOW, fold_stages=False)
+        return fold_stages(graph, brute_force_paths(graph, wider))[: query.top]
     final = _final_states(graph, query)
     found: dict[object, tuple[tuple, tuple[int, ...]]] = {}
 

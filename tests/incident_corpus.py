@@ -76,8 +76,11 @@ def _analysis(name: str) -> mg.Analysis:
     return mg.analyze(mg.load_model(INCIDENTS / f"{name}.yaml"))
 
 
-def matches(route: tuple[str, ...], expected: tuple[str, ...]) -> bool:
+def matches(route: tuple[str, ...], expected: tuple[str, ...], *, stages: bool = False) -> bool:
     """Whether a chain's route follows the source's components (same ends, in order).
+
+    With ``stages``, a chain that goes on past the source's last component also matches: the
+    default ranking folds a chain into a longer one it begins, and shows it as its first stages.
 
     Examples
     --------
@@ -85,21 +88,25 @@ def matches(route: tuple[str, ...], expected: tuple[str, ...]) -> bool:
     True
     >>> matches(("issue", "agent", "repo", "ci"), ("issue", "agent", "repo"))
     False
+    >>> matches(("issue", "agent", "repo", "ci"), ("issue", "agent", "repo"), stages=True)
+    True
     """
-    if not route or route[0] != expected[0] or route[-1] != expected[-1]:
+    if not route or route[0] != expected[0]:
         return False
     position = 0
     for component in route:
         if position < len(expected) and component == expected[position]:
             position += 1
-    return position == len(expected)
+            if stages and position == len(expected):
+                return True
+    return position == len(expected) and route[-1] == expected[-1]
 
 
 def rank_of(chain: SourceChain, top: int) -> int | None:
     """The rank of the first reported chain that matches ``chain`` in the top ``top``, or None."""
     found = _analysis(chain.incident).paths(top=top, entry=chain.entry, target=chain.target)
     for reported in found:
-        if matches(reported.route, chain.components):
+        if matches(reported.route, chain.components, stages=True):
             return reported.rank
     return None
 

@@ -169,7 +169,9 @@ def test_scenario_new_mcp_server_fails_check_until_its_flow_is_guarded(
     after = analysis_of_text(with_mcp_server())
     accepted = {c.id for c in before.gate_chains("medium")}
     expected = [c for c in after.gate_chains("high") if c.id not in accepted]
-    assert expected and all(c.entry == "mcp_files" for c in expected)
+    # Every new chain is the new server's doing: it starts there (its results inject the agent)
+    # or ends there (an untrusted server is a sink a hijacked agent can leak to).
+    assert expected and all("mcp_files" in c.route for c in expected)
 
     failing = run_cli(
         "check",
@@ -202,7 +204,15 @@ def test_scenario_new_mcp_server_fails_check_until_its_flow_is_guarded(
         )
         assert still.exit_code == 1, f"{insufficient}:\n{still.stdout}"
 
-    fixed = ("signed-agent-cards", "framework-input-validation")
+    # Guarding the flow both ways: what comes back (signed cards, input validation, input
+    # guardrails) and what goes out to the server (tool-use scoping, output filtering).
+    fixed = (
+        "signed-agent-cards",
+        "framework-input-validation",
+        "input-guardrails",
+        "tool-use-scoping",
+        "output-filtering",
+    )
     passing = run_cli(
         "check", write_model(with_mcp_server(fixed), "fixed.yaml"), "--baseline", baseline
     )
@@ -217,13 +227,15 @@ def test_scenario_diff_names_the_new_server_and_flow_as_causes(run_cli, write_mo
     result = run_cli("diff", before, after, "--min-band", "high", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["summary"]["added"] == 5 and data["summary"]["removed"] == 0
+    # The new server opens 79 high chains (it injects the finance agent and is a sink for every
+    # agent that can reach the finance agent) and closes none.
+    assert data["summary"]["added"] == 79 and data["summary"]["removed"] == 0
     for change in data["added"]:
         causes = {(c["kind"], c["subject"], c["change"]) for c in change["causes"]}
         assert ("component", "mcp_files", "added") in causes
         assert ("flow", "finance_agent -> mcp_files (invokes)", "added") in causes
     table = run_cli("diff", before, after, "--min-band", "high").stdout
-    assert "5 added, 0 removed, 0 changed, 22 unchanged" in table
+    assert "79 added, 0 removed, 0 changed, 153 unchanged" in table
     assert (
         "cause: component mcp_files added: L7 mcp_server; exposure public; trust untrusted" in table
     )
@@ -601,14 +613,14 @@ def test_check_markdown_and_json(run_cli, write_model, tmp_path):
         "check", model, "--baseline", path, "--format", "md", "-o", tmp_path / "check.md"
     )
     assert markdown.exit_code == 1
-    assert "FAIL: 5 new chains" in markdown.output  # the verdict still reaches the job log
+    assert "FAIL: 79 new chains" in markdown.output  # the verdict still reaches the job log
     text = (tmp_path / "check.md").read_text()
     assert (
-        text.startswith("## Check of Procurement multi-agent system") and "### Failing (5)" in text
+        text.startswith("## Check of Procurement multi-agent system") and "### Failing (79)" in text
     )
     data = json.loads(run_cli("check", model, "--baseline", path, "--format", "json").stdout)
-    assert data["passed"] is False and data["summary"]["new"] == 5
-    assert all(item["status"] == "new" and item["entry"] == "mcp_files" for item in data["failing"])
+    assert data["passed"] is False and data["summary"]["new"] == 79
+    assert all(item["status"] == "new" and "mcp_files[" in item["path"] for item in data["failing"])
 
 
 # -- the pytest helper -----------------------------------------------------------------------------
