@@ -89,7 +89,7 @@ class ChainQuery:
     distinct: Literal["route", "pair", "none"] = "route"
     assume_breach: bool = False
     min_risk: float = 0.0
-    fold_stages: bool = True
+    fold_stages: bool = False
 
 
 @dataclass(frozen=True)
