@@ -200,7 +200,7 @@ def main() -> None:
     print()
     print(
         "rank s: our exact top-10 search with default filters "
-        "(cross-layer, best per entry/target pair);"
+        "(any layer mix, best per route, 8 hops);"
     )
     print(
         "networkx s: shortest_simple_paths, first 10 paths on the same attack graph (no filters)."
