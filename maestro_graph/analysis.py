@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 #: Most transitions a chain may have unless the caller says otherwise.
-DEFAULT_MAX_HOPS = 8
+DEFAULT_MAX_HOPS = 10
 #: The gate (check, baseline, diff) enumerates every chain above a band, not a top N, so it keeps
 #: the shorter bound until it scales to longer chains.
 GATE_MAX_HOPS = 6
@@ -276,6 +276,7 @@ class Analysis:
         cross_layer_only: bool = False,
         distinct: str = "route",
         assume_breach: bool = False,
+        fold_stages: bool = True,
     ) -> ChainQuery:
         """Check chain-search options and turn them into a :class:`ChainQuery`.
 
@@ -316,6 +317,7 @@ class Analysis:
             cross_layer_only=cross_layer_only or not include_single_layer,
             distinct=distinct,  # type: ignore[arg-type]
             assume_breach=assume_breach,
+            fold_stages=fold_stages,
         )
 
     def paths(self, **options: object) -> Chains:
@@ -360,7 +362,9 @@ class Analysis:
             band = Band.parse(min_band)
         except ValueError as error:
             raise MaestroInputError.single("--fail-on", None, str(error)) from None
-        query = self.query(top=None, max_hops=max_hops)
+        # Every chain is judged, stages included: a gate must not let a short chain through
+        # because a longer one goes on from it.
+        query = self.query(top=None, max_hops=max_hops, fold_stages=False)
         query = dataclasses.replace(query, min_risk=band_floor(band))
         found = [c for c in search_chains(self.attack_graph, query) if c.band.rank >= band.rank]
         ranked = [

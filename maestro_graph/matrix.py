@@ -95,6 +95,7 @@ def layer_matrix(graph: AttackGraph, *, max_hops: int = 8) -> list[MatrixCell]:
                     source_layers=frozenset({source}),
                     target_layers=frozenset({target}),
                     assume_breach=True,
+                    fold_stages=False,
                 )
                 found = search_chains(graph, query)
                 chain = found[0] if found else None

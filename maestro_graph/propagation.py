@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 from maestro_graph.catalog import Catalog
 from maestro_graph.catalog.types import Capability, PropagationRule, Threat
-from maestro_graph.layers import Layer
 from maestro_graph.model import Component, Exposure, Flow, SystemModel, Trust
 from maestro_graph.perf import paused_gc
 from maestro_graph.risk import RiskSettings, combined_impact, control_factor
@@ -241,6 +240,11 @@ class _Applicability:
         return found
 
 
+#: Kinds that reason over the prompt they are given: a component that invokes one passes its
+#: context into a model (an embedding model only encodes text, so it does not count).
+REASONING_MODEL_KINDS = frozenset({"foundation_model", "fine_tuned_model", "ai_service_api"})
+
+
 #: Public front ends the system itself runs: anyone can reach them, but what they hold is not
 #: visible to anyone, so they are no exfiltration sink unless they are also untrusted.
 PUBLIC_FRONT_KINDS = frozenset({"application", "api_gateway", "web_service"})
@@ -271,7 +275,7 @@ class _Surroundings:
     """Facts about components that rules and guards look at, worked out once per model."""
 
     exposed: frozenset[str]  # attacker-visible sinks (see is_sink)
-    invokes_model: frozenset[str]  # components that pass their context on to an L1 model
+    invokes_model: frozenset[str]  # components that pass their context on to a reasoning model
     guards: dict[str, dict[str, str]]  # governed id -> {control: guard id}
 
     @classmethod
@@ -281,7 +285,7 @@ class _Surroundings:
         invokes_model = frozenset(
             f.source
             for f in model.flows
-            if f.kind.value == "invokes" and by_id[f.target].layer is Layer.L1
+            if f.kind.value == "invokes" and by_id[f.target].kind in REASONING_MODEL_KINDS
         )
         guards: dict[str, dict[str, str]] = {}
         for flow in sorted(model.flows, key=lambda f: (f.target, f.source)):

@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import heapq
 import math
@@ -34,7 +33,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Literal
 
+from maestro_graph.catalog.types import Capability
 from maestro_graph.layers import Layer
+from maestro_graph.model import Trust
 from maestro_graph.propagation import AttackGraph, State, Transition
 from maestro_graph.risk import Band, band_for
 from maestro_graph.threats import AtlasEvidence, atlas_links
@@ -74,8 +75,8 @@ class ChainQuery:
     min_risk : float
         Drop chains below this risk (and never explore prefixes that cannot reach it).
     fold_stages : bool
-        With ``distinct="route"`` and a ``top``: fold a chain into a longer one it begins (see
-        :func:`search_paths`).
+        With ``distinct="route"``: leave out a chain that is a stage of a longer one (see
+        :func:`search_paths`). Gates and the layer matrix turn it off: they judge every chain.
     """
 
     top: int | None = 10
@@ -89,7 +90,7 @@ class ChainQuery:
     distinct: Literal["route", "pair", "none"] = "route"
     assume_breach: bool = False
     min_risk: float = 0.0
-    fold_stages: bool = False
+    fold_stages: bool = True
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,9 @@ def _final_states(graph: AttackGraph, query: ChainQuery) -> list[bool]:
 
     A threat's ``chain_end`` says where it may end one: a state that only grants ``influence``
     (attacker content is present, nothing is taken yet) never does, and data in transit ends a
-    chain only at an attacker-visible sink.
+    chain only at an attacker-visible sink. An untrusted component is the attacker's own (or
+    nobody's): tampering with it or running code on it harms no one in the system, so a chain
+    ends there only when it carries data out to it.
     """
     model_targets = graph.model.attacker.targets if graph.model.attacker else None
     sinks = graph.sinks
@@ -305,6 +308,8 @@ def _final_states(graph: AttackGraph, query: ChainQuery) -> list[bool]:
     for state in graph.states:
         component = state.component
         ends = state.threat.ends_chains
+        if component.trust is Trust.UNTRUSTED and state.threat.capability is not Capability.READ:
+            ends = "never"
         ok = (
             (ends == "anywhere" or (ends == "sink" and component.id in sinks))
             and (query.target_ids is None or component.id in query.target_ids)
@@ -395,17 +400,30 @@ def start_states(graph: AttackGraph, query: ChainQuery) -> list[int]:
     return list(graph.entry_states)
 
 
-#: How many more routes than asked for are searched before stages are folded away.
-FOLD_WINDOW = 4
+#: A chain is a stage of a longer chain that begins with it, goes on to another component and
+#: keeps at least this share of its risk: the longer chain is the same attack told to its end.
+STAGE_SHARE = 0.35
+
+
+def is_stage_of(risk: float, longer_risk: float) -> bool:
+    """Whether a chain of ``risk`` is a stage of a continuation of ``longer_risk``.
+
+    Examples
+    --------
+    >>> is_stage_of(1.0, 0.6), is_stage_of(1.0, 0.4)
+    (True, False)
+    """
+    return longer_risk >= STAGE_SHARE * risk * (1 - _COST_SLACK)
 
 
 def search_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     """The state-index paths of the best chains, best first (see the module docstring).
 
-    With ``distinct="route"`` and a ``top``, a chain whose route is the beginning of another
-    chain among the best ``FOLD_WINDOW x top`` routes is a stage of that chain, not another
-    attack: it is folded into the longer chain, so the top N are N attacks rather than N stages
-    of a few. ``fold_stages=False`` keeps every route.
+    With ``distinct="route"`` and ``fold_stages`` (the default for ``paths``), a chain that a
+    longer chain continues (same steps, then on to another component, within the filters and
+    the hop bound) at no less than :data:`STAGE_SHARE` of its risk is a stage of that attack,
+    not another one, and is left out: the longer chain tells the attack to its end. Whether a
+    chain is a stage depends on the chain alone, so the top 10 are the first 10 of the top 50.
 
     Parameters
     ----------
@@ -416,29 +434,82 @@ def search_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]
     -------
     list of tuple of int
     """
-    if query.distinct == "route" and query.top is not None and query.fold_stages:
-        wider = dataclasses.replace(query, top=query.top * FOLD_WINDOW, fold_stages=False)
-        return fold_stages(graph, _search(graph, wider))[: query.top]
     return _search(graph, query)
 
 
-def _route(graph: AttackGraph, path: Sequence[int]) -> tuple[str, ...]:
-    components = [graph.states[i].component.id for i in path]
-    return tuple(c for n, c in enumerate(components) if n == 0 or components[n - 1] != c)
+def folds_stages(query: ChainQuery) -> bool:
+    """Whether ``query`` leaves out chains that are stages of longer ones."""
+    return query.fold_stages and query.distinct == "route"
 
 
-def fold_stages(graph: AttackGraph, paths: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
-    """Drop every path whose route begins another path's route (keeping the order)."""
-    routes = [_route(graph, path) for path in paths]
-    starts = {route[:n] for route in routes for n in range(2, len(route))}
-    return [path for path, route in zip(paths, routes, strict=True) if route not in starts]
+@dataclass(frozen=True)
+class _SearchSpace:
+    """What the search and the stage test share: where chains end, costs, response steps."""
+
+    graph: AttackGraph
+    query: ChainQuery
+    final: list[bool]
+    to_sink: list[float]
+    weights: list[float]
+    answers: list[bool]
+
+    def steps_from(self, path: tuple[int, ...]) -> Iterable[tuple[int, float]]:
+        """The (next state, step cost) pairs a chain ending in ``path`` may take."""
+        graph = self.graph
+        for transition_index in graph.successors[path[-1]]:
+            transition = graph.transitions[transition_index]
+            target = transition.target
+            if target in path or self.to_sink[target] == math.inf:
+                continue
+            if self.answers[transition_index] and not step_allowed(graph, path, transition):
+                continue
+            yield target, self.weights[transition_index]
+
+    def continues_strongly(self, path: tuple[int, ...], risk: float) -> bool:
+        """Whether a longer chain begins with ``path`` and makes it a stage (:func:`is_stage_of`).
+
+        A best-first search over continuations, bounded by the cost that would drop below the
+        stage share, guided by the same admissible cost-to-sink as the main search.
+        """
+        graph, final = self.graph, self.final
+        here = graph.states[path[-1]].component.id
+        budget = -math.log(STAGE_SHARE) + _sink_cost(graph.states[path[-1]]) + 1e-6
+        heap: list[tuple[float, float, tuple[int, ...], bool]] = [(0.0, 0.0, path, False)]
+        while heap:
+            estimate, cost, extended, moved = heapq.heappop(heap)
+            if estimate > budget:
+                return False
+            last = extended[-1]
+            if moved and final[last] and is_stage_of(risk, path_risk(graph, extended)[1]):
+                return True
+            if len(extended) > self.query.max_hops:
+                continue
+            for target, weight in self.steps_from(extended):
+                next_cost = cost + weight
+                next_estimate = next_cost + self.to_sink[target]
+                if next_estimate <= budget:
+                    away = moved or graph.states[target].component.id != here
+                    heapq.heappush(heap, (next_estimate, next_cost, (*extended, target), away))
+        return False
+
+
+def search_space(graph: AttackGraph, query: ChainQuery) -> _SearchSpace:
+    """The final states, costs and bounds a search for ``query`` works with."""
+    final = _final_states(graph, query)
+    return _SearchSpace(
+        graph,
+        query,
+        final,
+        _cost_to_sink(graph, final),
+        [-math.log(t.likelihood) for t in graph.transitions],
+        [_is_response(t) for t in graph.transitions],
+    )
 
 
 def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
-    final = _final_states(graph, query)
-    to_sink = _cost_to_sink(graph, final)
-    weights = [-math.log(t.likelihood) for t in graph.transitions]
-    answers = [_is_response(t) for t in graph.transitions]
+    space = search_space(graph, query)
+    final, to_sink = space.final, space.to_sink
+    fold = folds_stages(query)
     heap: list[tuple[float, tuple[int, ...], float]] = []
     for index in start_states(graph, query):
         state = graph.states[index]
@@ -452,7 +523,6 @@ def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     # Cost of the N-th best so far (or of min_risk): prefixes above it cannot enter the result.
     floor_cost = -math.log(query.min_risk / _IMPACT_SCALE) if query.min_risk > 0 else math.inf
     threshold = floor_cost
-    transitions = graph.transitions
     while heap:
         estimate, path, cost = heapq.heappop(heap)
         if estimate > threshold + _COST_SLACK:
@@ -462,21 +532,18 @@ def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
             _, risk = path_risk(graph, path)
             key = _order_key(graph, risk, path)
             group = _group(graph, path, query)
-            if risk >= query.min_risk and (group not in found or key < found[group][0]):
+            better = group not in found or key < found[group][0]
+            if risk >= query.min_risk and better and not (
+                fold and space.continues_strongly(path, risk)
+            ):
                 found[group] = (key, path)
                 if query.top is not None and len(found) >= query.top:
                     nth_risk = -_select(graph, found, query.top)[-1][0][0]
                     threshold = -math.log(nth_risk / _IMPACT_SCALE) if nth_risk > 0 else math.inf
         if len(path) > query.max_hops:
             continue
-        for transition_index in graph.successors[last]:
-            transition = transitions[transition_index]
-            target = transition.target
-            if target in path or to_sink[target] == math.inf:
-                continue
-            if answers[transition_index] and not step_allowed(graph, path, transition):
-                continue
-            next_cost = cost + weights[transition_index]
+        for target, weight in space.steps_from(path):
+            next_cost = cost + weight
             next_estimate = next_cost + to_sink[target]
             if next_estimate <= threshold + _COST_SLACK:
                 heapq.heappush(heap, (next_estimate, (*path, target), next_cost))

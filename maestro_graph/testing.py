@@ -145,6 +145,7 @@ def find_chains(
         entry=entry,
         target=target,
         include_single_layer=include_single_layer,
+        fold_stages=False,
     )
     query = dataclasses.replace(query, min_risk=band_floor(band))
     return [c for c in search_chains(analysis.attack_graph, query) if c.band.rank >= band.rank]
