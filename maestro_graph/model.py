@@ -264,10 +264,26 @@ class SystemModel(_ModelPart):
         )
 
     def entry_components(self) -> tuple[Component, ...]:
-        """Where the attacker starts: ``attacker.entry``, else public or untrusted components."""
+        """Where the attacker starts: ``attacker.entry``, else untrusted components and public ones.
+
+        A public component that an untrusted one feeds (a public inbox the attacker mails, a
+        form the attacker fills in) is reached through it: the model names the attacker's way
+        in, so chains start there rather than halfway along it.
+        """
         if self.attacker is not None and self.attacker.entry is not None:
             return tuple(self._by_id[i] for i in self.attacker.entry)
-        return tuple(c for c in self.components if c.is_default_entry)
+        fed_by_untrusted = {
+            flow.target
+            for flow in self.flows
+            if self._by_id[flow.source].trust is Trust.UNTRUSTED
+            and flow.kind.value in {"data", "invokes", "delegates", "supplies"}
+        }
+        return tuple(
+            c
+            for c in self.components
+            if c.trust is Trust.UNTRUSTED
+            or (c.is_default_entry and c.id not in fed_by_untrusted)
+        )
 
     def target_components(self) -> tuple[Component, ...]:
         """What the attacker is after: ``attacker.targets``, else every component."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -295,8 +295,10 @@ class _Surroundings:
                     guards.setdefault(flow.target, {}).setdefault(control, flow.source)
         return cls(exposed, invokes_model, guards)
 
-    def admits(self, rule: PropagationRule, target: Component) -> bool:
-        """Whether the target component meets the rule's conditions on it."""
+    def admits(self, rule: PropagationRule, source: Component, target: Component) -> bool:
+        """Whether the two components meet the rule's conditions on them."""
+        if rule.source.exposed is not None and (source.id in self.exposed) != rule.source.exposed:
+            return False
         wanted = rule.target
         return (wanted.exposed is None or (target.id in self.exposed) == wanted.exposed) and (
             wanted.invokes_model is None
@@ -304,36 +306,49 @@ class _Surroundings:
         )
 
 
-#: How far (in flows) the data an exfiltration sink may receive is looked for.
-SINK_REACH = 3
+def carries_data_out(state: State, sinks: frozenset[str]) -> bool:
+    """Whether ``state`` is data the attacker read arriving at an attacker-visible sink.
 
-
-def _sink_criticality(model: SystemModel, exposed: frozenset[str]) -> dict[str, int]:
-    """For each exposed component, the highest criticality of a private component near it.
-
-    Data carried out to a public or untrusted sink hurts its owner, not the sink: an
-    exfiltration state at a sink is scored with the most critical non-exposed component within
-    :data:`SINK_REACH` flows, since that is the data the sink can end up with.
+    Such a state hurts the owner of the data, not the sink: a chain ending in it is scored by
+    :func:`chain_impact` with the most critical component it read from.
     """
-    neighbours: dict[str, set[str]] = defaultdict(set)
-    for flow in model.flows:
-        neighbours[flow.source].add(flow.target)
-        neighbours[flow.target].add(flow.source)
-    criticality = {c.id: c.criticality for c in model.components}
-    result = {}
-    for sink in sorted(exposed):
-        best, frontier, seen = criticality[sink], {sink}, {sink}
-        for _ in range(SINK_REACH):
-            frontier = {n for f in frontier for n in neighbours[f]} - seen
-            seen |= frontier
-            best = max([best, *(criticality[n] for n in frontier if n not in exposed)])
-        result[sink] = best
-    return result
+    return state.threat.capability is Capability.READ and state.component.id in sinks
+
+
+def _is_read(state: State) -> bool:
+    return state.threat.capability in (Capability.READ, Capability.IDENTITY)
+
+
+def chain_impact(graph: AttackGraph, path: Sequence[int]) -> float:
+    """The impact of the chain of state indexes ``path``: its final state's, except for data
+    carried out to a sink, which is scored with the most critical private component whose data
+    or secrets the chain read on the way (the sink's own criticality when it read none).
+
+    The final state's own impact is an upper bound (it assumes the most critical private
+    component of the model), so a search may use it as an optimistic estimate.
+    """
+    last = graph.states[path[-1]]
+    if not carries_data_out(last, graph.sinks):
+        return last.impact
+    read_from = [
+        graph.states[i].component.criticality
+        for i in path[:-1]
+        if _is_read(graph.states[i]) and graph.states[i].component.id not in graph.sinks
+    ]
+    return combined_impact(last.threat.impact, max(read_from, default=last.component.criticality))
 
 
 #: What an attacker can start with at a trusted public front end of the system: exploiting the
 #: service itself. Content, hijacking and stolen identities arrive there from its users.
 _FRONT_END_ENTRY = frozenset({Capability.EXECUTE, Capability.DISRUPT})
+
+#: What an attacker starts with at an untrusted component (their own account, page, package or
+#: server): what it says and does. Stealing from it, impersonating it or breaking it gains
+#: nothing in the system.
+_UNTRUSTED_ENTRY = frozenset({Capability.INFLUENCE, Capability.CONTROL, Capability.TAMPER})
+
+#: People: an untrusted one is the attacker, whom there is nothing to subvert or manipulate.
+HUMAN_KINDS = frozenset({"user", "operator"})
 
 
 def _starts_here(
@@ -341,12 +356,16 @@ def _starts_here(
 ) -> bool:
     """Whether an entry threat can start a chain at a default entry component.
 
-    Reading what a sink already shows the world discloses nothing, and the system's own trusted
-    front end is reached through its users; components named in ``attacker.entry`` start with
-    every entry threat.
+    Reading what a sink already shows the world discloses nothing, an untrusted component starts
+    with what it says and does, and the system's own trusted front end is reached through its
+    users; components named in ``attacker.entry`` start with every entry threat.
     """
     if component.id in explicit:
         return True
+    if component.trust is Trust.UNTRUSTED:
+        if threat.capability is Capability.CONTROL and component.kind in HUMAN_KINDS:
+            return False
+        return threat.capability in _UNTRUSTED_ENTRY
     if threat.capability is Capability.READ and component.id in sinks:
         return False
     front_end = component.kind in PUBLIC_FRONT_KINDS and component.trust is not Trust.UNTRUSTED
@@ -416,7 +435,10 @@ def _build(
     explicit = frozenset(model.attacker.entry or ()) if model.attacker else frozenset()
     surroundings = _Surroundings.of(model, catalog)
     graph.sinks = surroundings.exposed
-    sink_criticality = _sink_criticality(model, surroundings.exposed)
+    # Data carried out to a sink may come from any private component (see chain_impact).
+    most_critical_private = max(
+        (c.criticality for c in model.components if c.id not in surroundings.exposed), default=1
+    )
     # A threat's likelihood before controls depends on the threat alone: compute it once.
     threat_base = {
         t.id: t.likelihood * settings.maturity_factor(catalog.maturity_of(t.atlas))
@@ -442,8 +464,8 @@ def _build(
                 threat=threat,
                 impact=combined_impact(
                     threat.impact,
-                    sink_criticality[component.id]
-                    if threat.capability is Capability.READ and component.id in sink_criticality
+                    max(component.criticality, most_critical_private)
+                    if threat.capability is Capability.READ and component.id in graph.sinks
                     else component.criticality,
                 ),
                 likelihood=likelihood,
@@ -466,7 +488,7 @@ def _build(
         flow_kind = flow.kind.value if flow else ""
         guarded = surroundings.guards.get(target.id, {})
         for rule, threat_id, starts in applicable.get(rules, source.kind, target.kind):
-            if not surroundings.admits(rule, target):
+            if not surroundings.admits(rule, source, target):
                 continue
             if target.controls or flow_controls or guarded:
                 reductions = _reductions(rule, target, flow_controls, guarded, source.id, catalog)

@@ -36,7 +36,7 @@ from typing import Any, Literal
 from maestro_graph.catalog.types import Capability
 from maestro_graph.layers import Layer
 from maestro_graph.model import Trust
-from maestro_graph.propagation import AttackGraph, State, Transition
+from maestro_graph.propagation import AttackGraph, State, Transition, chain_impact
 from maestro_graph.risk import Band, band_for
 from maestro_graph.threats import AtlasEvidence, atlas_links
 
@@ -377,7 +377,7 @@ def path_risk(graph: AttackGraph, path: Sequence[int]) -> tuple[float, float]:
     likelihood = graph.states[path[0]].likelihood
     for source, target in pairwise(path):
         likelihood *= _transition_between(graph, source, target).likelihood
-    return likelihood, likelihood * graph.states[path[-1]].impact
+    return likelihood, likelihood * chain_impact(graph, path)
 
 
 def _order_key(
@@ -473,7 +473,8 @@ class _SearchSpace:
         """
         graph, final = self.graph, self.final
         here = graph.states[path[-1]].component.id
-        budget = -math.log(STAGE_SHARE) + _sink_cost(graph.states[path[-1]]) + 1e-6
+        impact = chain_impact(graph, path)
+        budget = -math.log(STAGE_SHARE) - math.log(impact / _IMPACT_SCALE) + 1e-6
         heap: list[tuple[float, float, tuple[int, ...], bool]] = [(0.0, 0.0, path, False)]
         while heap:
             estimate, cost, extended, moved = heapq.heappop(heap)
@@ -608,7 +609,7 @@ def make_chain(
             ChainStep(state, transition, transition.likelihood, atlas_links(catalog, cited))
         )
     likelihood, risk = path_risk(graph, path)
-    impact = graph.states[path[-1]].impact
+    impact = chain_impact(graph, path)
     band = band_for(likelihood, impact)
     return Chain(rank, tuple(steps), likelihood, impact, risk, band, assumed_breach)
 

@@ -52,7 +52,7 @@ from maestro_graph.conformance import check_model
 from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
 from maestro_graph.loading import DEFAULT_LIMITS, Document, Limits, dump_yaml, read_document
 from maestro_graph.model import Component, Flow, SystemModel, parse_model
-from maestro_graph.propagation import AttackGraph
+from maestro_graph.propagation import AttackGraph, chain_impact
 from maestro_graph.ranking import Chain, chain_fingerprint, path_risk, search_chains
 from maestro_graph.risk import Band, band_floor, band_for
 
@@ -465,7 +465,7 @@ def _exact_risk(graph: AttackGraph, chain: ChainSnapshot, *, any_start: bool) ->
     targets = graph.model.attacker.targets if graph.model.attacker else None
     if targets is not None and chain.target not in targets:
         return None
-    return _Exact(likelihood, risk, band_for(likelihood, graph.states[path[-1]].impact))
+    return _Exact(likelihood, risk, band_for(likelihood, chain_impact(graph, path)))
 
 
 def _order(changes: Iterable[ChainChange], key: str) -> tuple[ChainChange, ...]:

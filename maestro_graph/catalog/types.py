@@ -146,6 +146,11 @@ class RuleSource(_Entry):
     threats: tuple[str, ...] = ()
     capabilities: tuple[Capability, ...] = ()
     kinds: tuple[str, ...] | None = Field(None, description="Source kinds; default: any kind")
+    exposed: bool | None = Field(
+        None,
+        description="false: not from an attacker-visible sink (what a sink is sent is already "
+        "the attacker's, so it learns nothing by reading it); true: only from sinks",
+    )
 
     @model_validator(mode="after")
     def _something_to_start_from(self) -> RuleSource:
@@ -238,8 +243,10 @@ class PropagationRule(_Entry):
     def source_text(self) -> str:
         """What it starts from, in words: ``"L2.data-poisoning, any control (at agent)"``."""
         parts = [*self.source.threats, *(f"any {c.value}" for c in self.source.capabilities)]
-        where = f" (at {', '.join(self.source.kinds)})" if self.source.kinds else ""
-        return ", ".join(parts) + where
+        where = [f"at {', '.join(self.source.kinds)}"] if self.source.kinds else []
+        if self.source.exposed is not None:
+            where.append("at a sink" if self.source.exposed else "not at a sink")
+        return ", ".join(parts) + (f" ({'; '.join(where)})" if where else "")
 
     def target_text(self) -> str:
         """What it enables, in words, with the target's conditions."""
