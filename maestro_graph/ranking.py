@@ -451,7 +451,7 @@ class _SearchSpace:
     final: list[bool]
     to_sink: list[float]
     weights: list[float]
-    answers: list[bool]
+    conditional: list[bool]  # steps only some chains may take (step_allowed)
 
     def steps_from(self, path: tuple[int, ...]) -> Iterable[tuple[int, float]]:
         """The (next state, step cost) pairs a chain ending in ``path`` may take."""
@@ -461,7 +461,7 @@ class _SearchSpace:
             target = transition.target
             if target in path or self.to_sink[target] == math.inf:
                 continue
-            if self.answers[transition_index] and not step_allowed(graph, path, transition):
+            if self.conditional[transition_index] and not step_allowed(graph, path, transition):
                 continue
             yield target, self.weights[transition_index]
 
@@ -503,7 +503,7 @@ def search_space(graph: AttackGraph, query: ChainQuery) -> _SearchSpace:
         final,
         _cost_to_sink(graph, final),
         [-math.log(t.likelihood) for t in graph.transitions],
-        [_is_response(t) for t in graph.transitions],
+        [is_conditional(graph, t) for t in graph.transitions],
     )
 
 
@@ -577,6 +577,36 @@ def _is_response(transition: Transition) -> bool:
     return _flow_move(transition) in _ANSWERS
 
 
+#: Services act when they are called: what one reads from a source goes back to its caller.
+SERVICE_KINDS = frozenset(
+    {
+        "mcp_server", "tool", "plugin", "external_api", "ai_service_api", "api_gateway",
+        "web_service", "application", "code_interpreter",
+    }
+)  # fmt: skip
+#: Where a write puts content for later readers.
+STORE_KINDS = frozenset(
+    {"vector_store", "memory_store", "knowledge_base", "dataset", "database", "document_source"}
+)
+
+
+def _is_service_write(graph: AttackGraph, transition: Transition) -> bool:
+    """A step that carries content a service holds into a store (it depends on how it came)."""
+    if _flow_move(transition) != ("data", "forward"):
+        return False
+    source = graph.states[transition.source]
+    return (
+        source.threat.capability is Capability.INFLUENCE
+        and source.component.kind in SERVICE_KINDS
+        and graph.states[transition.target].component.kind in STORE_KINDS
+    )
+
+
+def is_conditional(graph: AttackGraph, transition: Transition) -> bool:
+    """Whether a step may be taken only by some chains (see :func:`step_allowed`)."""
+    return _is_response(transition) or _is_service_write(graph, transition)
+
+
 def step_allowed(graph: AttackGraph, path: Sequence[int], transition: Transition) -> bool:
     """Whether a chain ending in ``path`` may continue with ``transition``.
 
@@ -584,11 +614,17 @@ def step_allowed(graph: AttackGraph, path: Sequence[int], transition: Transition
     through a call from X, a step back along a call's response goes to X only. A model steered
     by one agent's prompt answers that agent, not every agent sharing the model. Chains that
     reached the callee another way (a poisoned server, backdoored weights) answer every caller.
+
+    A service writes what its caller sends, not what it reads: content that reached an MCP
+    server, a tool or an API along a data flow (a poisoned issue it fetched) goes back to the
+    caller, and is written to a store only when it came in a request.
     """
-    if len(path) < 2 or _flow_move(transition) not in _ANSWERS:
+    if len(path) < 2:
         return True
     previous = _transition_between(graph, path[-2], path[-1])
-    if _flow_move(previous) not in _PULLS:
+    if _is_service_write(graph, transition):
+        return _flow_move(previous) != ("data", "forward")
+    if _flow_move(transition) not in _ANSWERS or _flow_move(previous) not in _PULLS:
         return True
     return transition.target_component(graph) == graph.states[path[-2]].component.id
 
