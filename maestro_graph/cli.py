@@ -311,7 +311,7 @@ def _chain_options(command: F) -> F:
         click.option(
             "--max-hops",
             type=click.IntRange(min=1, max=12),
-            default=8,
+            default=10,
             show_default=True,
             help="Most transitions in a chain.",
         ),
@@ -486,7 +486,7 @@ def paths(
 @click.option(
     "--max-hops",
     type=click.IntRange(min=1, max=12),
-    default=8,
+    default=10,
     show_default=True,
     help="Most transitions in a chain.",
 )
@@ -1127,7 +1127,7 @@ def check_command(
 @click.option(
     "--max-hops",
     type=click.IntRange(min=1, max=12),
-    default=8,
+    default=10,
     show_default=True,
     help="Most transitions in a chain.",
 )

@@ -356,18 +356,19 @@ def _starts_here(
 ) -> bool:
     """Whether an entry threat can start a chain at a default entry component.
 
-    Reading what a sink already shows the world discloses nothing, an untrusted component starts
-    with what it says and does, and the system's own trusted front end is reached through its
-    users; components named in ``attacker.entry`` start with every entry threat.
+    Data read at the start is a finding, not the start of a chain (it is the attacker's already),
+    an untrusted component starts with what it says and does, and the system's own trusted front
+    end is reached through its users; components named in ``attacker.entry`` start with every
+    other entry threat.
     """
+    if threat.capability is Capability.READ:
+        return False  # what the attacker reads at the start is theirs: carrying it on adds nothing
     if component.id in explicit:
         return True
     if component.trust is Trust.UNTRUSTED:
         if threat.capability is Capability.CONTROL and component.kind in HUMAN_KINDS:
             return False
         return threat.capability in _UNTRUSTED_ENTRY
-    if threat.capability is Capability.READ and component.id in sinks:
-        return False
     front_end = component.kind in PUBLIC_FRONT_KINDS and component.trust is not Trust.UNTRUSTED
     return not front_end or threat.capability in _FRONT_END_ENTRY
 

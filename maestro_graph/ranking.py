@@ -394,10 +394,77 @@ def _select(
 
 
 def start_states(graph: AttackGraph, query: ChainQuery) -> list[int]:
-    """Where chains may start: the entry states, or every state under ``assume_breach``."""
+    """Where chains may start: the entry states, or every state under ``assume_breach``.
+
+    When the query folds stages and names no entry, an entry state that another entry reaches
+    (see :func:`reached_from_upstream`) is not a start: its chains are the later part of the
+    chains from upstream, which tell where the attacker really starts.
+    """
     if query.assume_breach:
         return [state.index for state in graph.states if state.likelihood > 0]
+    if folds_stages(query) and query.entry_ids is None:
+        upstream = reached_from_upstream(graph)
+        return [index for index in graph.entry_states if index not in upstream]
     return list(graph.entry_states)
+
+
+#: How many steps back an upstream entry is looked for.
+UPSTREAM_REACH = 3
+
+
+def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
+    """Entry states that an entry at another component reaches within :data:`UPSTREAM_REACH`
+    steps at no less than :data:`STAGE_SHARE` of their own entry likelihood.
+
+    An untrusted inbox the attacker mails, a receipts store an untrusted claimant fills: the
+    store is an entry of its own, but the attacker's way in is the component upstream.
+    """
+    entries = graph.entry_states
+    is_entry = set(entries)
+    feeds: dict[int, set[int]] = {index: set() for index in entries}
+    for origin in entries:
+        here = graph.states[origin].component.id
+        best = {origin: graph.states[origin].likelihood}
+        frontier = dict(best)
+        for _ in range(UPSTREAM_REACH):
+            reached: dict[int, float] = {}
+            for index, likelihood in frontier.items():
+                for transition_index in graph.successors[index]:
+                    transition = graph.transitions[transition_index]
+                    value = likelihood * transition.likelihood
+                    if value > best.get(transition.target, 0.0):
+                        best[transition.target] = reached[transition.target] = value
+            frontier = reached
+        for index, likelihood in best.items():
+            state = graph.states[index]
+            if (
+                index in is_entry
+                and state.component.id != here
+                and likelihood >= STAGE_SHARE * state.likelihood
+            ):
+                feeds[origin].add(index)
+    return frozenset(_fed_from_outside_their_cycle(feeds))
+
+
+def _fed_from_outside_their_cycle(feeds: dict[int, set[int]]) -> set[int]:
+    """The states some origin feeds that they do not feed back (two entries that reach each
+    other are both real starts: neither is upstream of the other)."""
+    def reach(start: int) -> set[int]:
+        seen, stack = {start}, [start]
+        while stack:
+            for nxt in feeds[stack.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
+
+    reachable = {index: reach(index) for index in feeds}
+    return {
+        target
+        for origin, targets in feeds.items()
+        for target in targets
+        if origin not in reachable[target]
+    }
 
 
 #: A chain is a stage of a longer chain that begins with it, goes on to another component and
@@ -602,9 +669,25 @@ def _is_service_write(graph: AttackGraph, transition: Transition) -> bool:
     )
 
 
+def _carries_what_it_starts_with(graph: AttackGraph, transition: Transition) -> bool:
+    """A step that carries data or secrets on from an entry state (it depends on the chain:
+    the attacker already holds what they start with, so a chain never begins by carrying it)."""
+    source, target = graph.states[transition.source], graph.states[transition.target]
+    return (
+        source.entry_likelihood is not None
+        and source.threat.capability in (Capability.READ, Capability.IDENTITY)
+        and target.threat.capability is Capability.READ
+        and target.threat.ends_chains == "sink"
+    )
+
+
 def is_conditional(graph: AttackGraph, transition: Transition) -> bool:
     """Whether a step may be taken only by some chains (see :func:`step_allowed`)."""
-    return _is_response(transition) or _is_service_write(graph, transition)
+    return (
+        _is_response(transition)
+        or _is_service_write(graph, transition)
+        or _carries_what_it_starts_with(graph, transition)
+    )
 
 
 def step_allowed(graph: AttackGraph, path: Sequence[int], transition: Transition) -> bool:
@@ -617,10 +700,11 @@ def step_allowed(graph: AttackGraph, path: Sequence[int], transition: Transition
 
     A service writes what its caller sends, not what it reads: content that reached an MCP
     server, a tool or an API along a data flow (a poisoned issue it fetched) goes back to the
-    caller, and is written to a store only when it came in a request.
+    caller, and is written to a store only when it came in a request. And what the attacker
+    holds at the start (a secret found in a store) is theirs: a chain never begins by carrying it.
     """
     if len(path) < 2:
-        return True
+        return not _carries_what_it_starts_with(graph, transition)
     previous = _transition_between(graph, path[-2], path[-1])
     if _is_service_write(graph, transition):
         return _flow_move(previous) != ("data", "forward")
