@@ -322,7 +322,9 @@ def _is_read(state: State) -> bool:
 def chain_impact(graph: AttackGraph, path: Sequence[int]) -> float:
     """The impact of the chain of state indexes ``path``: its final state's, except for data
     carried out to a sink, which is scored with the most critical private component whose data
-    or secrets the chain read on the way (the sink's own criticality when it read none).
+    or secrets the chain read on the way. A chain that read nothing leaks what the component
+    that hands it to the sink holds (its context: a conversation, a prompt), or nothing of
+    worth (criticality 1) when that component is a sink too.
 
     The final state's own impact is an upper bound (it assumes the most critical private
     component of the model), so a search may use it as an optimistic estimate.
@@ -335,7 +337,10 @@ def chain_impact(graph: AttackGraph, path: Sequence[int]) -> float:
         for i in path[:-1]
         if _is_read(graph.states[i]) and graph.states[i].component.id not in graph.sinks
     ]
-    return combined_impact(last.threat.impact, max(read_from, default=last.component.criticality))
+    if not read_from:
+        previous = graph.states[path[-2]].component if len(path) > 1 else last.component
+        read_from = [1 if previous.id in graph.sinks else previous.criticality]
+    return combined_impact(last.threat.impact, max(read_from))
 
 
 #: What an attacker can start with at a trusted public front end of the system: exploiting the

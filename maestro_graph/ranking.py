@@ -359,10 +359,28 @@ def _path_qualifies(graph: AttackGraph, path: Sequence[int], query: ChainQuery) 
     states = graph.states
     if all(states[i].component.id == states[path[0]].component.id for i in path):
         return False  # an escalation inside one component is a threat, not a chain
+    if not _read_reaches_attacker(graph, path):
+        return False
     layers = {states[i].component.layer for i in path}
     if query.cross_layer_only and len(layers) < 2:
         return False
     return query.through_layers is None or query.through_layers <= layers
+
+
+#: What an attacker acting through these sees for themselves: a shell, or a stolen identity.
+_SEES_WHAT_IT_READS = (Capability.EXECUTE, Capability.IDENTITY)
+
+
+def _read_reaches_attacker(graph: AttackGraph, path: Sequence[int]) -> bool:
+    """Whether a chain that ends in reading data ends with the data in the attacker's hands.
+
+    Data a hijacked agent reads stays in the system until something carries it to a sink; data
+    read with a shell or a stolen identity is the attacker's at once.
+    """
+    last = graph.states[path[-1]]
+    if last.threat.capability is not Capability.READ or last.component.id in graph.sinks:
+        return True
+    return len(path) > 1 and graph.states[path[-2]].threat.capability in _SEES_WHAT_IT_READS
 
 
 def _transition_between(graph: AttackGraph, source: int, target: int) -> Transition:
@@ -548,7 +566,12 @@ class _SearchSpace:
             if estimate > budget:
                 return False
             last = extended[-1]
-            if moved and final[last] and is_stage_of(risk, path_risk(graph, extended)[1]):
+            if (
+                moved
+                and final[last]
+                and _path_qualifies(graph, extended, self.query)
+                and is_stage_of(risk, path_risk(graph, extended)[1])
+            ):
                 return True
             if len(extended) > self.query.max_hops:
                 continue
@@ -669,16 +692,20 @@ def _is_service_write(graph: AttackGraph, transition: Transition) -> bool:
     )
 
 
-def _carries_what_it_starts_with(graph: AttackGraph, transition: Transition) -> bool:
-    """A step that carries data or secrets on from an entry state (it depends on the chain:
-    the attacker already holds what they start with, so a chain never begins by carrying it)."""
+def _is_carry(graph: AttackGraph, transition: Transition) -> bool:
+    """A step that carries data or secrets on towards a sink (data in transit)."""
     source, target = graph.states[transition.source], graph.states[transition.target]
     return (
-        source.entry_likelihood is not None
-        and source.threat.capability in (Capability.READ, Capability.IDENTITY)
+        source.threat.capability in (Capability.READ, Capability.IDENTITY)
         and target.threat.capability is Capability.READ
         and target.threat.ends_chains == "sink"
     )
+
+
+def _attacker_holds(graph: AttackGraph, path: Sequence[int]) -> bool:
+    """Whether the data or secret of the last state is in the attacker's own hands already:
+    it is where the chain starts."""
+    return len(path) < 2
 
 
 def is_conditional(graph: AttackGraph, transition: Transition) -> bool:
@@ -686,7 +713,7 @@ def is_conditional(graph: AttackGraph, transition: Transition) -> bool:
     return (
         _is_response(transition)
         or _is_service_write(graph, transition)
-        or _carries_what_it_starts_with(graph, transition)
+        or _is_carry(graph, transition)
     )
 
 
@@ -701,10 +728,12 @@ def step_allowed(graph: AttackGraph, path: Sequence[int], transition: Transition
     A service writes what its caller sends, not what it reads: content that reached an MCP
     server, a tool or an API along a data flow (a poisoned issue it fetched) goes back to the
     caller, and is written to a store only when it came in a request. And what the attacker
-    holds at the start (a secret found in a store) is theirs: a chain never begins by carrying it.
+    holds at the start (a secret found in a store) is theirs: a chain does not carry it on.
     """
+    if _is_carry(graph, transition) and _attacker_holds(graph, path):
+        return False
     if len(path) < 2:
-        return not _carries_what_it_starts_with(graph, transition)
+        return True
     previous = _transition_between(graph, path[-2], path[-1])
     if _is_service_write(graph, transition):
         return _flow_move(previous) != ("data", "forward")
