@@ -266,12 +266,12 @@ class Analysis:
         ... system: {name: Misplaced control}
         ... components:
         ...   - {id: user, layer: L7, kind: user, exposure: public}
-        ...   - {id: bot, layer: L3, kind: agent, controls: [encryption-at-rest]}
+        ...   - {id: bot, layer: L3, kind: agent, controls: [adversarial-training]}
         ... flows:
         ...   - {from: user, to: bot, kind: invokes}
         ... ''')
         >>> [(w.code, w.component, w.control) for w in mg.analyze(model).warnings()]
-        [('control-cannot-act', 'bot', 'encryption-at-rest')]
+        [('control-cannot-act', 'bot', 'adversarial-training')]
         >>> mg.analyze(mg.example("netmon")).warnings()
         []
         """

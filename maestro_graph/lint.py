@@ -26,12 +26,12 @@ Examples
 ... system: {name: Lint demo}
 ... components:
 ...   - {id: user, layer: L7, kind: user, exposure: public}
-...   - {id: bot, layer: L3, kind: agent, controls: [encryption-at-rest]}
+...   - {id: bot, layer: L3, kind: agent, controls: [adversarial-training]}
 ... flows:
 ...   - {from: user, to: bot, kind: invokes}
 ... ''')
 >>> [(w.code, w.component, w.control) for w in lint(model, mg.load_catalog())]
-[('control-cannot-act', 'bot', 'encryption-at-rest')]
+[('control-cannot-act', 'bot', 'adversarial-training')]
 """
 
 from __future__ import annotations
@@ -381,8 +381,8 @@ def _component_control_message(
         return None
     return (
         f"control {control_id!r} on {component.id!r} cannot act there: it mitigates no threat "
-        f"of kind {kind} and cuts no propagation step into a {kind}, so it changes no result. "
-        + _where_it_acts(control.applies_to, kind)
+        f"of kind {kind} and cuts no propagation step into a component of that kind, so it "
+        "changes no result. " + _where_it_acts(control.applies_to, kind)
     )
 
 
@@ -418,7 +418,7 @@ def _flow_control_message(
             return None
     return (
         f"control {control_id!r} on flow {flow} cannot act there: no propagation rule that "
-        f"moves along a {flow.kind.value} flow between a {source.kind} and a {target.kind} is "
-        "cut by it, so it changes no result. Move it to the flow or component it protects, "
+        f"moves along {flow.kind.value} flows from kind {source.kind} to kind {target.kind} "
+        "is cut by it, so it changes no result. Move it to the flow or component it protects, "
         "or remove it."
     )
