@@ -213,9 +213,10 @@ def validate(
         raise SystemExit(EXIT_CHECK_FAILED)
 
 
-#: Formats a person reads, for which commands print the model's warnings to standard error;
-#: machine formats stay exactly what they were (``validate --format json`` carries them).
-HUMAN_FORMATS = frozenset({"table", "md"})
+#: The terminal format, for which commands print the model's warnings to standard error; the
+#: formats made to be saved or parsed stay exactly what they were (``validate --format json``
+#: carries the warnings as data).
+HUMAN_FORMATS = frozenset({"table"})
 
 
 def _echo_model_warnings(analysis: Any) -> None:
