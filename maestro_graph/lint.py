@@ -265,6 +265,12 @@ def _entry_messages(model: SystemModel, graph: AttackGraph) -> list[tuple[int, s
     for index in graph.entry_states:
         entry_states.setdefault(graph.states[index].component.id, []).append(index)
     finishes: list[bool] | None = None  # worked out only when some entry has entry states
+    # Flows by end, indexed once: scanning every flow per entry is quadratic on large models.
+    flows_out: dict[str, list[Flow]] = {}
+    flows_in: dict[str, list[Flow]] = {}
+    for flow in model.flows:
+        flows_out.setdefault(flow.source, []).append(flow)
+        flows_in.setdefault(flow.target, []).append(flow)
     found = []
     for index, component in enumerate(model.components):
         if component.id not in entries:
@@ -275,8 +281,8 @@ def _entry_messages(model: SystemModel, graph: AttackGraph) -> list[tuple[int, s
             else f"it is an entry by default (exposure {component.exposure.value}, "
             f"trust {component.trust.value})"
         )
-        outgoing = [f for f in model.flows if f.source == component.id]
-        incoming = [f for f in model.flows if f.target == component.id]
+        outgoing = flows_out.get(component.id, [])
+        incoming = flows_in.get(component.id, [])
         if not explicit and incoming and not outgoing:
             # Flows only go into it: an untrusted or public component like that is where the
             # attacker receives (an exfiltration sink), which the default entry rule cannot
