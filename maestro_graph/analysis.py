@@ -20,6 +20,7 @@ from maestro_graph.catalog import Catalog, load_catalog
 from maestro_graph.errors import MaestroInputError, did_you_mean
 from maestro_graph.exposure import ComponentReach, component_reach
 from maestro_graph.layers import Layer
+from maestro_graph.lint import ModelWarning, lint
 from maestro_graph.matrix import MatrixCell, layer_matrix
 from maestro_graph.mitigation import (
     MitigationPlan,
@@ -243,6 +244,38 @@ class Analysis:
         graph_size = f"{len(self.model.components):,} components"
         with self.progress.step(f"building the attack graph ({graph_size})"):
             return build_attack_graph(self.model, self.catalog, self.settings)
+
+    def warnings(self) -> list[ModelWarning]:
+        """What in the model the analysis can do nothing with: probable modelling mistakes.
+
+        An entry component that can start no chain (``entry-starts-nothing``), a control on a
+        component that cannot act there (``control-cannot-act``), a control on a flow that
+        cuts no step along it (``flow-control-cannot-act``). Warnings never change results.
+        Uses the analysis's attack graph, built once and shared with the chain search.
+
+        Returns
+        -------
+        list of ModelWarning
+            In model order (components, then flows); the same model gives the same list.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> model = mg.model_from_text('''
+        ... maestro: 1
+        ... system: {name: Misplaced control}
+        ... components:
+        ...   - {id: user, layer: L7, kind: user, exposure: public}
+        ...   - {id: bot, layer: L3, kind: agent, controls: [adversarial-training]}
+        ... flows:
+        ...   - {from: user, to: bot, kind: invokes}
+        ... ''')
+        >>> [(w.code, w.component, w.control) for w in mg.analyze(model).warnings()]
+        [('control-cannot-act', 'bot', 'adversarial-training')]
+        >>> mg.analyze(mg.example("netmon")).warnings()
+        []
+        """
+        return lint(self.model, self.catalog, self.attack_graph)
 
     @cached_property
     def graph(self) -> nx.DiGraph:

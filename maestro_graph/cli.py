@@ -178,21 +178,57 @@ def main() -> None:
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit with 1 when there are warnings (default: warnings do not fail validation).",
+)
 @output_option
-def validate(model: SystemModel, catalog: Catalog, output_format: str, output: str | None) -> None:
+def validate(
+    model: SystemModel, catalog: Catalog, output_format: str, strict: bool, output: str | None
+) -> None:
     """Check a model file and summarise it: components per layer, flows, attacker entries.
 
-    Every problem is reported as FILE:LINE: message, all at once, with exit code 2.
+    Every problem is reported as FILE:LINE: message, all at once, with exit code 2. Warnings
+    (an entry component that can start no attack chain, a control that cannot act where it is
+    placed) are listed too; they exit with 0, or with 1 under --strict.
 
     \b
     Examples:
       maestro-graph validate architecture.yaml
       maestro-graph validate --example rag-agent --format json
+      maestro-graph validate architecture.yaml --strict
     """
+    from maestro_graph.analysis import analyze
     from maestro_graph.render.summary import render_summary_json, render_summary_text
 
-    text = render_summary_json(model) if output_format == "json" else render_summary_text(model)
+    warnings = analyze(model, catalog=catalog).warnings()
+    text = (
+        render_summary_json(model, warnings)
+        if output_format == "json"
+        else render_summary_text(model, warnings)
+    )
     emit(text, output)
+    if strict and warnings:
+        raise SystemExit(EXIT_CHECK_FAILED)
+
+
+#: The terminal format, for which commands print the model's warnings to standard error; the
+#: formats made to be saved or parsed stay exactly what they were (``validate --format json``
+#: carries the warnings as data).
+HUMAN_FORMATS = frozenset({"table"})
+
+
+def _echo_model_warnings(analysis: Any) -> None:
+    """Print the model's warnings to standard error, as ``validate`` lists them.
+
+    Only when the command has already built the attack graph, so that warning costs nothing:
+    commands that never need the graph (``threats``) stay as fast as they are.
+    """
+    if "attack_graph" not in vars(analysis):
+        return
+    for warning in analysis.warnings():
+        click.echo(f"warning: {warning}", err=True)
 
 
 @main.command()
@@ -478,6 +514,8 @@ def paths(
             render_chains_delta(assumed, delta),
             {"assumed": list(assumed), **delta},
         )
+    if output_format in HUMAN_FORMATS:
+        _echo_model_warnings(before)
     emit(text, output)
 
 
@@ -542,6 +580,8 @@ def matrix(
             render_cells_delta(assumed, changed),
             {"assumed": list(assumed), "changed": changed},
         )
+    if output_format in HUMAN_FORMATS:
+        _echo_model_warnings(before)
     emit(text, output)
 
 
@@ -682,6 +722,8 @@ def mitigate(
         text = render.render_markdown(model, catalog, plan)
     else:
         text = render.render_table(model, catalog, plan)
+    if output_format in HUMAN_FORMATS:
+        _echo_model_warnings(analysis)
     emit(text, output)
 
 

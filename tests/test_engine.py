@@ -212,7 +212,8 @@ def test_multi_agent_matrix_has_a_chain_wherever_pairs_exist():
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_paths_golden(run_cli, name):
-    assert_golden(f"paths-{name}.txt", run_cli("paths", "--example", name).output)
+    # Standard output only: model warnings go to standard error and are not part of the golden.
+    assert_golden(f"paths-{name}.txt", run_cli("paths", "--example", name).stdout)
     assert_golden(
         f"paths-{name}.json", run_cli("paths", "--example", name, "--format", "json").output
     )
@@ -220,7 +221,7 @@ def test_paths_golden(run_cli, name):
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_matrix_golden(run_cli, name):
-    assert_golden(f"matrix-{name}.txt", run_cli("matrix", "--example", name).output)
+    assert_golden(f"matrix-{name}.txt", run_cli("matrix", "--example", name).stdout)
 
 
 def test_paths_json_shape(run_cli):

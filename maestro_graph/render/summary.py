@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from maestro_graph.layers import Layer
+from maestro_graph.lint import ModelWarning
 from maestro_graph.model import FlowKind, SystemModel
 
 
-def summary_data(model: SystemModel) -> dict[str, Any]:
-    """The validation summary as plain data (for ``--format json``)."""
+def summary_data(model: SystemModel, warnings: Sequence[ModelWarning] = ()) -> dict[str, Any]:
+    """The validation summary as plain data (for ``--format json``), with the model's warnings."""
     by_layer = model.components_by_layer()
     flow_counts = Counter(flow.kind for flow in model.flows)
     explicit_entry = model.attacker is not None and model.attacker.entry is not None
@@ -26,6 +29,7 @@ def summary_data(model: SystemModel) -> dict[str, Any]:
         "entry_components": [c.id for c in model.entry_components()],
         "entry_source": "attacker.entry" if explicit_entry else "default (public or untrusted)",
         "missing_layers": [layer.value for layer in model.missing_layers()],
+        "warnings": [warning.to_record() for warning in warnings],
     }
 
 
@@ -43,8 +47,8 @@ def _wrap_ids(ids: list[str], width: int, indent: int) -> str:
     return ("\n" + " " * indent).join(lines)
 
 
-def render_summary_text(model: SystemModel) -> str:
-    """The validation summary as terminal text.
+def render_summary_text(model: SystemModel, warnings: Sequence[ModelWarning] = ()) -> str:
+    """The validation summary as terminal text, ending with a Warnings section when any.
 
     Examples
     --------
@@ -52,7 +56,7 @@ def render_summary_text(model: SystemModel) -> str:
     >>> print(render_summary_text(mg.example("netmon")).splitlines()[0][:40])
     valid: Network-monitoring agent (netmon)
     """
-    data = summary_data(model)
+    data = summary_data(model, warnings)
     label = model.name + (f" ({_example_or_file(model)})" if model.source else "")
     lines = [
         f"valid: {label}",
@@ -86,6 +90,17 @@ def render_summary_text(model: SystemModel) -> str:
         )
     else:
         lines.append("Every layer has at least one component.")
+    if warnings:
+        lines += ["", f"Warnings ({len(warnings)})"]
+        for warning in warnings:
+            where = f"line {warning.line}: " if warning.line is not None else ""
+            lines += textwrap.wrap(
+                f"{where}{warning.message} [{warning.code}]",
+                width=100,
+                initial_indent="  ",
+                subsequent_indent="    ",
+                break_on_hyphens=False,
+            )
     return "\n".join(lines)
 
 
@@ -96,6 +111,6 @@ def _example_or_file(model: SystemModel) -> str:
     return source
 
 
-def render_summary_json(model: SystemModel) -> str:
+def render_summary_json(model: SystemModel, warnings: Sequence[ModelWarning] = ()) -> str:
     """The validation summary as JSON text."""
-    return json.dumps(summary_data(model), indent=2)
+    return json.dumps(summary_data(model, warnings), indent=2)
