@@ -353,8 +353,9 @@ def _no_entry_state(component: Component, catalog: Catalog, explicit: bool) -> t
             "model the users or callers who reach it as the entry, or list it in attacker.entry",
         )
     return (
-        f"its entry threats ({names}) cannot start here (nothing is disclosed by reading what "
-        "a sink already shows, and its controls may remove the rest)",
+        f"its entry threats ({names}) cannot start here (data read at the start is a finding, "
+        "not a chain; an untrusted component starts only with what it says and does, and a "
+        "person with nothing to subvert; its controls may remove the rest)",
         "name the component the attacker really starts from in attacker.entry",
     )
 

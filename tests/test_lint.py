@@ -79,7 +79,8 @@ def _rule(
     )
 
 
-# A user can hijack an agent it invokes; a hijacked agent reads the store it invokes. Nothing
+# A user's requests can hijack an agent it invokes (code runs there); the hijacked agent reads
+# the store it invokes, and what code reads is the attacker's. Nothing
 # moves along data flows, and a vector store is no place an attacker starts.
 TINY = Catalog(
     kinds={
@@ -91,8 +92,8 @@ TINY = Catalog(
     threats={
         t.id: t
         for t in (
-            _threat("L7.hostile-user", ["user"], "control", entry=True),
-            _threat("L3.hijack", ["agent"], "control", mitigated_by=["goal-validation"]),
+            _threat("L7.hostile-user", ["user"], "influence", entry=True),
+            _threat("L3.hijack", ["agent"], "execute", mitigated_by=["goal-validation"]),
             _threat("L2.leak", ["vector_store"], "read", mitigated_by=["encryption-at-rest"]),
             _threat("L6.guard-bypass", ["guardrail"], "control"),
         )
@@ -111,7 +112,7 @@ TINY = Catalog(
         for r in (
             _rule(
                 "user-drives-agent",
-                {"capabilities": ["control"], "kinds": ["user"]},
+                {"capabilities": ["influence"], "kinds": ["user"]},
                 {"flows": ["invokes"]},
                 {"threat": "L3.hijack"},
                 ["input-filter"],
