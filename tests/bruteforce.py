@@ -38,25 +38,27 @@ def _every_chain(graph: AttackGraph, query: ChainQuery) -> dict[tuple[int, ...],
     return chains
 
 
-def _is_stage(graph: AttackGraph, path: tuple[int, ...], risk: float, chains: dict) -> bool:
-    """Whether a longer chain begins with ``path``, reaches another component and keeps the
-    stage share of its risk (the definition, checked against every chain)."""
-    here = graph.states[path[-1]].component.id
-    return any(
-        len(longer) > len(path)
-        and longer[: len(path)] == path
-        and any(graph.states[i].component.id != here for i in longer[len(path) :])
-        and is_stage_of(risk, longer_risk)
-        for longer, longer_risk in chains.items()
-    )
+def _longest_continuations(graph: AttackGraph, chains: dict) -> dict[tuple[int, ...], float]:
+    """For every path that some longer chain begins with and then leaves its last component,
+    the highest risk of such a chain (the definition of a stage, over every chain)."""
+    best: dict[tuple[int, ...], float] = {}
+    for longer, risk in chains.items():
+        for cut in range(1, len(longer)):
+            here = graph.states[longer[cut - 1]].component.id
+            if any(graph.states[i].component.id != here for i in longer[cut:]):
+                prefix = longer[:cut]
+                best[prefix] = max(best.get(prefix, 0.0), risk)
+    return best
 
 
 def brute_force_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     chains = _every_chain(graph, query)
-    fold = folds_stages(query)
+    continuations = _longest_continuations(graph, chains) if folds_stages(query) else {}
     found: dict[object, tuple[tuple, tuple[int, ...]]] = {}
     for path, risk in chains.items():
-        if risk < query.min_risk or (fold and _is_stage(graph, path, risk, chains)):
+        if path in continuations and is_stage_of(risk, continuations[path]):
+            continue
+        if risk < query.min_risk:
             continue
         key = (-risk, tuple(graph.states[i].key for i in path))
         group = _group(graph, path, query)
