@@ -272,7 +272,7 @@ class _Surroundings:
 
     exposed: frozenset[str]  # attacker-visible sinks (see is_sink)
     invokes_model: frozenset[str]  # components that pass their context on to an L1 model
-    guards: dict[str, dict[str, str]]  # governed id -> {control: guard id}
+    guards: dict[str, dict[str, tuple[str, ...]]]  # governed id -> {control: guard ids}
 
     @classmethod
     def of(cls, model: SystemModel, catalog: Catalog) -> _Surroundings:
@@ -283,12 +283,13 @@ class _Surroundings:
             for f in model.flows
             if f.kind.value == "invokes" and by_id[f.target].layer is Layer.L1
         )
-        guards: dict[str, dict[str, str]] = {}
+        guards: dict[str, dict[str, tuple[str, ...]]] = {}
         for flow in sorted(model.flows, key=lambda f: (f.target, f.source)):
             provided = catalog.guards.get(by_id[flow.source].kind)
             if flow.kind.value == "governs" and provided:
                 for control in provided:
-                    guards.setdefault(flow.target, {}).setdefault(control, flow.source)
+                    governed = guards.setdefault(flow.target, {})
+                    governed[control] = (*governed.get(control, ()), flow.source)
         return cls(exposed, invokes_model, guards)
 
     def admits(self, rule: PropagationRule, target: Component) -> bool:
@@ -309,10 +310,14 @@ def _sink_criticality(model: SystemModel, exposed: frozenset[str]) -> dict[str, 
 
     Data carried out to a public or untrusted sink hurts its owner, not the sink: an
     exfiltration state at a sink is scored with the most critical non-exposed component within
-    :data:`SINK_REACH` flows, since that is the data the sink can end up with.
+    :data:`SINK_REACH` flows, since that is the data the sink can end up with. A ``governs``
+    flow carries policy, not data: it joins no neighbourhood (a guard governing a sink does not
+    put the guard's data, or that of the other components it governs, within the sink's reach).
     """
     neighbours: dict[str, set[str]] = defaultdict(set)
     for flow in model.flows:
+        if flow.kind.value == "governs":
+            continue
         neighbours[flow.source].add(flow.target)
         neighbours[flow.target].add(flow.source)
     criticality = {c.id: c.criticality for c in model.components}
@@ -353,14 +358,15 @@ def _reductions(
     rule: PropagationRule,
     target: Component,
     flow_controls: tuple[str, ...],
-    guarded: dict[str, str],
+    guarded: dict[str, tuple[str, ...]],
     source_id: str,
     catalog: Catalog,
 ) -> tuple[tuple[str, float, str], ...]:
     """The controls that cut one step, each once: on the target, on the flow, or by a guard.
 
     A guard's controls do not cut a step that comes from the guard itself: a compromised guard
-    is the way past it.
+    is the way past it, but not past another guard that provides the same control (the first of
+    them by id is named).
     """
     found = []
     for control in rule.blocked_by:
@@ -368,10 +374,11 @@ def _reductions(
             on = "component"
         elif control in flow_controls:
             on = "flow"
-        elif control in guarded and guarded[control] != source_id:
-            on = f"guard {guarded[control]}"
         else:
-            continue
+            guard = next((g for g in guarded.get(control, ()) if g != source_id), None)
+            if guard is None:
+                continue
+            on = f"guard {guard}"
         found.append((control, catalog.controls[control].effectiveness, on))
     return tuple(found)
 
