@@ -276,7 +276,7 @@ class _Surroundings:
 
     exposed: frozenset[str]  # attacker-visible sinks (see is_sink)
     invokes_model: frozenset[str]  # components that pass their context on to a reasoning model
-    guards: dict[str, dict[str, str]]  # governed id -> {control: guard id}
+    guards: dict[str, dict[str, tuple[str, ...]]]  # governed id -> {control: guard ids}
 
     @classmethod
     def of(cls, model: SystemModel, catalog: Catalog) -> _Surroundings:
@@ -287,12 +287,13 @@ class _Surroundings:
             for f in model.flows
             if f.kind.value == "invokes" and by_id[f.target].kind in REASONING_MODEL_KINDS
         )
-        guards: dict[str, dict[str, str]] = {}
+        guards: dict[str, dict[str, tuple[str, ...]]] = {}
         for flow in sorted(model.flows, key=lambda f: (f.target, f.source)):
             provided = catalog.guards.get(by_id[flow.source].kind)
             if flow.kind.value == "governs" and provided:
                 for control in provided:
-                    guards.setdefault(flow.target, {}).setdefault(control, flow.source)
+                    governed = guards.setdefault(flow.target, {})
+                    governed[control] = (*governed.get(control, ()), flow.source)
         return cls(exposed, invokes_model, guards)
 
     def admits(self, rule: PropagationRule, source: Component, target: Component) -> bool:
@@ -382,14 +383,15 @@ def _reductions(
     rule: PropagationRule,
     target: Component,
     flow_controls: tuple[str, ...],
-    guarded: dict[str, str],
+    guarded: dict[str, tuple[str, ...]],
     source_id: str,
     catalog: Catalog,
 ) -> tuple[tuple[str, float, str], ...]:
     """The controls that cut one step, each once: on the target, on the flow, or by a guard.
 
     A guard's controls do not cut a step that comes from the guard itself: a compromised guard
-    is the way past it.
+    is the way past it, but not past another guard that provides the same control (the first of
+    them by id is named).
     """
     found = []
     for control in rule.blocked_by:
@@ -397,10 +399,11 @@ def _reductions(
             on = "component"
         elif control in flow_controls:
             on = "flow"
-        elif control in guarded and guarded[control] != source_id:
-            on = f"guard {guarded[control]}"
         else:
-            continue
+            guard = next((g for g in guarded.get(control, ()) if g != source_id), None)
+            if guard is None:
+                continue
+            on = f"guard {guard}"
         found.append((control, catalog.controls[control].effectiveness, on))
     return tuple(found)
 

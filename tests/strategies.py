@@ -81,3 +81,52 @@ def sub_models(draw: st.DrawFn, size: tuple[int, int] = (4, 8)) -> mg.SystemMode
     if "attacker" in data:
         data["attacker"] = {"entry": [e for e in data["attacker"].get("entry", []) if e in chosen]}
     return mg.SystemModel.model_validate(data)
+
+
+#: The L6 kinds that act as guards (rules/guards.yaml), in a fixed order.
+GUARD_KINDS = sorted(CATALOG.guards)
+
+
+@st.composite
+def guarded_models(draw: st.DrawFn, max_guards: int = 2) -> SystemModel:
+    """A small or example-derived model with one or more guard components added on L6.
+
+    Each added guard (a kind from ``rules/guards.yaml``) ``governs`` one to three components of
+    the base model, and may also receive or send ordinary flows (data, telemetry, invokes, ...)
+    so that an attacker can reach, and compromise, the guard itself. Two guards may share a kind
+    and govern the same components (a redundant guard), so the controls they provide overlap.
+    """
+    base = draw(st.one_of(small_models(max_components=6), sub_models(size=(3, 6))))
+    data = base.to_data()
+    ids = [c["id"] for c in data["components"]]
+    flows = {(f["from"], f["to"], f["kind"]) for f in data["flows"]}
+    kind, governed = "", [""]
+    for index in range(draw(st.integers(1, max_guards))):
+        guard = f"g{index}"
+        # A redundant guard: the same kind governing the same components as the one before.
+        redundant = index > 0 and draw(st.booleans())
+        if not redundant:
+            kind = draw(st.sampled_from(GUARD_KINDS))
+            governed = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True))
+        data["components"].append(
+            {
+                "id": guard,
+                "layer": "L6",
+                "kind": kind,
+                "exposure": draw(st.sampled_from(["public", "internal", "internal"])),
+                "criticality": draw(st.integers(1, 5)),
+            }
+        )
+        flows |= {(guard, target, "governs") for target in governed}
+        others = draw(
+            st.lists(
+                st.tuples(st.sampled_from(ids), st.sampled_from(list(FlowKind)), st.booleans()),
+                max_size=2,
+            )
+        )
+        flows |= {
+            (other, guard, flow.value) if inbound else (guard, other, flow.value)
+            for other, flow, inbound in others
+        }
+    data["flows"] = [{"from": a, "to": b, "kind": k} for a, b, k in sorted(flows)]
+    return SystemModel.model_validate(data)
