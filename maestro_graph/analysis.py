@@ -659,7 +659,8 @@ class Analysis:
         from maestro_graph.render.figures import plot_risk_matrix
 
         if kind == "chains":
-            return plot_risk_matrix(self.model, self.paths(top=top), kind="chains", ax=ax)
+            chains = self.paths(top=top, distinct="pair")  # one per entry/target pair
+            return plot_risk_matrix(self.model, chains, kind="chains", ax=ax)
         if kind == "threats":
             findings = self.findings if top is None else self.findings[:top]
             return plot_risk_matrix(self.model, findings, kind="threats", ax=ax)

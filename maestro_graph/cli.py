@@ -1229,7 +1229,7 @@ def plot(
             placed = list(analysis.findings[:top] if top else analysis.findings)
             fig = figures.plot_risk_matrix(model, placed, kind="threats")
         else:
-            ranked = analysis.paths(top=top, max_hops=max_hops)
+            ranked = analysis.paths(top=top, max_hops=max_hops, distinct="pair")
             fig = figures.plot_risk_matrix(model, ranked, kind="chains")
     elif view == "chain" or ranks:
         ranked = analysis.paths(top=top or 10, max_hops=max_hops)
