@@ -51,6 +51,7 @@ from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
 from maestro_graph.flows import FLOW_KIND_MEANINGS, FlowKind
 from maestro_graph.layers import Layer
 from maestro_graph.loading import DEFAULT_LIMITS, Document, Limits, dump_yaml
+from maestro_graph.perf import paused_gc
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 MODEL_FORMAT_VERSION = 1
@@ -498,7 +499,8 @@ def parse_model(document: Document, *, limits: Limits = DEFAULT_LIMITS) -> Syste
     if size_problems:
         raise MaestroInputError(size_problems)
     try:
-        model = SystemModel.model_validate(data, context={DEFER_REFERENCE_CHECKS: True})
+        with paused_gc():
+            model = SystemModel.model_validate(data, context={DEFER_REFERENCE_CHECKS: True})
     except ValidationError as error:
         problems = [
             document.problem(tuple(item["loc"]), _pydantic_message(item))
