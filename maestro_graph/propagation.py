@@ -503,10 +503,13 @@ def _build(
     by_flow, self_rules = _rules_by_flow(catalog)
     applicable = _Applicability(catalog, offsets)
     state_count = len(states)
-    # Every (rule, flow, likelihood, reductions) joining a pair of states, keyed by
-    # source * state_count + target in the order the pairs are first found: one entry while a
-    # single rule joins the pair (the common case), a list once a second one does.
-    joining: dict[int, _Alternative | list[_Alternative]] = {}
+    transitions = graph.transitions
+    successors: list[list[int]] = [[] for _ in states]
+    # The transition of each pair of states found so far, keyed by source * state_count +
+    # target; transitions are numbered in the order their pairs are first found.
+    numbered: dict[int, int] = {}
+    # For the transitions that more than one (rule, flow) joins: every one, in the order found.
+    several: dict[int, list[_Alternative]] = {}
     guards = surroundings.guards
     no_guards: dict[str, str] = {}
 
@@ -516,7 +519,7 @@ def _build(
         flow_controls = flow.controls if flow else ()
         guarded = guards.get(target.id, no_guards)
         reduced = bool(target.controls or flow_controls or guarded)
-        source_first = first[source.id] * state_count
+        source_first = first[source.id]
         target_first = first[target.id]
         for rule, target_offset, source_offsets, conditional in applicable.get(
             rules, source.kind, target.kind
@@ -531,16 +534,34 @@ def _build(
             if likelihood < floor:
                 continue
             target_state = target_first + target_offset
-            alternative = (rule, flow, likelihood, reductions)
             for source_offset in source_offsets:
-                key = source_first + source_offset * state_count + target_state
-                current = joining.get(key)
-                if current is None:
-                    joining[key] = alternative
-                elif type(current) is list:
-                    current.append(alternative)
+                source_state = source_first + source_offset
+                if source_state == target_state:
+                    continue
+                key = source_state * state_count + target_state
+                index = numbered.get(key)
+                if index is None:
+                    index = len(transitions)
+                    numbered[key] = index
+                    transitions.append(
+                        Transition(
+                            index, source_state, target_state, rule, flow, likelihood, reductions
+                        )
+                    )
+                    successors[source_state].append(index)
+                elif index in several:
+                    several[index].append((rule, flow, likelihood, reductions))
                 else:
-                    joining[key] = [current, alternative]  # type: ignore[list-item]
+                    first_found = transitions[index]
+                    several[index] = [
+                        (
+                            first_found.rule,
+                            first_found.flow,
+                            first_found.likelihood,
+                            first_found.reductions,
+                        ),
+                        (rule, flow, likelihood, reductions),
+                    ]
 
     by_id = {component.id: component for component in model.components}
     forward_rules = {kind: by_flow.get((kind.value, "forward")) for kind in FlowKind}
@@ -557,33 +578,21 @@ def _build(
         for component in model.components:
             consider(component, component, self_rules, None)
 
-    successors: list[list[int]] = [[] for _ in states]
-    transitions = graph.transitions
-    for key, found in joining.items():
-        source_state, target_state = divmod(key, state_count)
-        if source_state == target_state:
-            continue  # a self rule that leaves the state as it is
-        if type(found) is list:
-            alternatives: tuple[_Alternative, ...] = tuple(found)
-            # The most likely; ties go to the rule id, then the flow kind: never to input order.
-            rule, flow, likelihood, reductions = min(alternatives, key=_preference)
-        else:
-            alternatives = ()  # the transition's own rule is the only one
-            rule, flow, likelihood, reductions = found  # type: ignore[misc]
-        index = len(transitions)
-        transitions.append(
-            Transition(
-                index,
-                source_state,
-                target_state,
-                rule,
-                flow,
-                likelihood,
-                reductions,
-                alternatives,
-            )
+    for index, found in several.items():
+        alternatives = tuple(found)
+        # The most likely; ties go to the rule id, then the flow kind: never to input order.
+        rule, flow, likelihood, reductions = min(alternatives, key=_preference)
+        first_found = transitions[index]
+        transitions[index] = Transition(
+            index,
+            first_found.source,
+            first_found.target,
+            rule,
+            flow,
+            likelihood,
+            reductions,
+            alternatives,
         )
-        successors[source_state].append(index)
     graph.successors = successors
     return graph
 
