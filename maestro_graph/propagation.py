@@ -487,21 +487,24 @@ def _build(
                     threat.impact, criticality
                 )
             index = len(states)
-            state = State(
-                index=index,
-                component=component,
-                threat=threat,
-                impact=impact,
-                likelihood=likelihood,
-                entry_likelihood=likelihood if is_entry else None,
+            # index, component, threat, impact, likelihood, entry likelihood
+            states.append(
+                State(
+                    index,
+                    component,
+                    threat,
+                    impact,
+                    likelihood,
+                    likelihood if is_entry else None,
+                )
             )
             state_index[(component.id, threat.id)] = index
-            states.append(state)
             if is_entry and likelihood > 0:
                 entry_states.append(index)
 
     by_flow, self_rules = _rules_by_flow(catalog)
     applicable = _Applicability(catalog, offsets)
+    applicable_cache = applicable.cache
     state_count = len(states)
     transitions = graph.transitions
     successors: list[list[int]] = [[] for _ in states]
@@ -521,9 +524,10 @@ def _build(
         reduced = bool(target.controls or flow_controls or guarded)
         source_first = first[source.id]
         target_first = first[target.id]
-        for rule, target_offset, source_offsets, conditional in applicable.get(
-            rules, source.kind, target.kind
-        ):
+        applicable_rules = applicable_cache.get((id(rules), source.kind, target.kind))
+        if applicable_rules is None:
+            applicable_rules = applicable.get(rules, source.kind, target.kind)
+        for rule, target_offset, source_offsets, conditional in applicable_rules:
             if conditional and not surroundings.admits(rule, target):
                 continue
             if reduced:
@@ -600,4 +604,5 @@ def _build(
 def _preference(alternative: _Alternative) -> tuple[float, str, str]:
     """Sort key of the rules joining two states: most likely first, then rule id, flow kind."""
     rule, flow, likelihood, _ = alternative
-    return (-likelihood, rule.id, flow.kind.value if flow else "")
+    # A flow kind is a str enum: it orders as its value, without the slow ``.value``.
+    return (-likelihood, rule.id, flow.kind if flow else "")
