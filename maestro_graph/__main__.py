@@ -1,5 +1,5 @@
 """``python -m maestro_graph`` runs the command line."""
 
-from maestro_graph.cli import main
+from maestro_graph.cli import run
 
-main()
+run()

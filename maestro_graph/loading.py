@@ -255,72 +255,112 @@ class _EventBuilder:
         return None
 
     def run(self, text: str) -> tuple[Any, dict[Path_, int]]:
+        try:
+            loader = _SafeComposer(text)
+            try:
+                return self._read(loader.get_event)
+            finally:
+                loader.dispose()
+        except yaml.YAMLError as error:
+            raise MaestroInputError([_yaml_error_problem(error, self.source)]) from None
+
+    def _read(self, get_event: Any) -> tuple[Any, dict[Path_, int]]:
+        """Build the document from the parser's events (``get_event`` returns the next one)."""
         stack: list[_Frame] = []
         root: Any = None
         physical = 0
-        try:
-            for event in yaml.parse(text, Loader=_SafeComposer):
-                kind = type(event)
-                if kind is yaml.ScalarEvent:
-                    physical += 1
-                    if stack and stack[-1].is_map and stack[-1].expect_key and event.anchor:
+        record = self.record
+        implicit_starts = self.implicit_starts
+        # Plain scalars that may be numbers, booleans and the like, by text: resolved once each.
+        resolved: dict[str, Any] = {}
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                physical += 1
+                frame = stack[-1] if stack else None
+                at_key = frame is not None and frame.is_map and frame.expect_key
+                if event.anchor:
+                    if at_key:
                         raise self.fail(event, "anchors on mapping keys are not supported")
                     value = self.scalar(event)
+                    self.anchors[event.anchor] = (value, 1)
+                elif event.tag is None and event.implicit[0]:
+                    value = event.value
+                    # Only empty scalars and those starting with certain characters can be
+                    # numbers, booleans, null, dates or merge keys; ids and names skip the
+                    # (slow) regex resolver.
+                    if not value or value[0] in implicit_starts:
+                        plain = value
+                        if plain in resolved:
+                            value = resolved[plain]
+                        else:
+                            value = self.scalar(event)
+                            resolved[plain] = value
+                else:
+                    value = self.scalar(event)
+                if record:
                     path = self.child_path(stack)
-                    if self.record and not (stack and stack[-1].is_map and stack[-1].expect_key):
+                    if not at_key:
                         self.lines[path] = event.start_mark.line + 1
-                    if event.anchor:
-                        self.anchors[event.anchor] = (value, 1)
-                    root = self.attach(stack, value, 1, event) if stack else value
-                elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                    physical += 1
-                    is_map = kind is yaml.MappingStartEvent
-                    expected = "tag:yaml.org,2002:map" if is_map else "tag:yaml.org,2002:seq"
-                    if event.tag not in (None, "!", expected):
-                        raise self.fail(event, self.tag_message(event.tag))
-                    if stack and stack[-1].is_map and stack[-1].expect_key:
-                        raise self.fail(event, "mapping keys must be plain scalars")
-                    path = self.child_path(stack)
-                    if self.record:
-                        self.lines[path] = event.start_mark.line + 1
-                    if event.anchor:
-                        self.anchors[event.anchor] = _IN_PROGRESS
-                    stack.append(_Frame({} if is_map else [], is_map, path, event.anchor))
-                elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                    frame = stack.pop()
-                    if frame.is_map:
-                        for merged in frame.merges:
-                            for key, item in merged.items():
-                                frame.container.setdefault(key, item)
-                    if frame.anchor:
-                        self.anchors[frame.anchor] = (frame.container, frame.size)
-                    if stack:
-                        self.attach(stack, frame.container, frame.size, event)
-                    else:
-                        root = frame.container
-                elif kind is yaml.AliasEvent:
-                    found = self.anchors.get(event.anchor)
-                    if found is None:
-                        raise self.fail(event, f"unknown YAML alias *{event.anchor}")
-                    if found is _IN_PROGRESS:
-                        raise self.fail(
-                            event, "a YAML alias refers to itself (recursive structure)"
-                        )
-                    value, size = found
-                    self.expanded += size
-                    if self.expanded > self.limits.max_alias_expansion + physical:
-                        raise self.fail(
-                            event,
-                            f"YAML aliases expand to more than {self.limits.max_alias_expansion:,} "
-                            "extra nodes; this looks like an alias bomb, refusing to expand it",
-                        )
-                    if self.record and not (stack and stack[-1].is_map and stack[-1].expect_key):
-                        self.lines[self.child_path(stack)] = event.start_mark.line + 1
-                    root = self.attach(stack, value, size, event) if stack else value
-                elif kind is yaml.DocumentStartEvent and root is not None:
-                    raise self.fail(event, "expected a single YAML document, found several")
-        except yaml.YAMLError as error:
-            raise MaestroInputError([_yaml_error_problem(error, self.source)]) from None
+                if frame is None:
+                    root = value
+                elif not frame.is_map:  # the common cases of attach(), inline
+                    frame.size += 1
+                    frame.container.append(value)
+                elif not at_key and frame.key is not _MERGE and not record:
+                    frame.size += 1
+                    frame.container[frame.key] = value
+                    frame.expect_key = True
+                else:
+                    self.attach(stack, value, 1, event)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                physical += 1
+                is_map = kind is yaml.MappingStartEvent
+                expected = "tag:yaml.org,2002:map" if is_map else "tag:yaml.org,2002:seq"
+                if event.tag not in (None, "!", expected):
+                    raise self.fail(event, self.tag_message(event.tag))
+                if stack and stack[-1].is_map and stack[-1].expect_key:
+                    raise self.fail(event, "mapping keys must be plain scalars")
+                path = self.child_path(stack)
+                if record:
+                    self.lines[path] = event.start_mark.line + 1
+                if event.anchor:
+                    self.anchors[event.anchor] = _IN_PROGRESS
+                stack.append(_Frame({} if is_map else [], is_map, path, event.anchor))
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frame = stack.pop()
+                if frame.is_map:
+                    for merged in frame.merges:
+                        for key, item in merged.items():
+                            frame.container.setdefault(key, item)
+                if frame.anchor:
+                    self.anchors[frame.anchor] = (frame.container, frame.size)
+                if stack:
+                    self.attach(stack, frame.container, frame.size, event)
+                else:
+                    root = frame.container
+            elif kind is yaml.AliasEvent:
+                found = self.anchors.get(event.anchor)
+                if found is None:
+                    raise self.fail(event, f"unknown YAML alias *{event.anchor}")
+                if found is _IN_PROGRESS:
+                    raise self.fail(event, "a YAML alias refers to itself (recursive structure)")
+                value, size = found
+                self.expanded += size
+                if self.expanded > self.limits.max_alias_expansion + physical:
+                    raise self.fail(
+                        event,
+                        f"YAML aliases expand to more than {self.limits.max_alias_expansion:,} "
+                        "extra nodes; this looks like an alias bomb, refusing to expand it",
+                    )
+                if record and not (stack and stack[-1].is_map and stack[-1].expect_key):
+                    self.lines[self.child_path(stack)] = event.start_mark.line + 1
+                root = self.attach(stack, value, size, event) if stack else value
+            elif kind is yaml.DocumentStartEvent and root is not None:
+                raise self.fail(event, "expected a single YAML document, found several")
+            elif event is None or kind is yaml.StreamEndEvent:
+                break
         return root, self.lines
 
 

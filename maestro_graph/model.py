@@ -31,7 +31,7 @@ Examples
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -51,6 +51,7 @@ from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
 from maestro_graph.flows import FLOW_KIND_MEANINGS, FlowKind
 from maestro_graph.layers import Layer
 from maestro_graph.loading import DEFAULT_LIMITS, Document, Limits, dump_yaml
+from maestro_graph.perf import paused_gc
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 MODEL_FORMAT_VERSION = 1
@@ -365,10 +366,13 @@ def reference_issues(model: SystemModel) -> list[tuple[tuple[str | int, ...], st
         else:
             first_index[component.id] = index
     known = first_index.keys()
-    seen_flows: Counter[tuple[str, str, FlowKind]] = Counter()
+    seen_flows: dict[tuple[str, str, FlowKind], int] = {}
     for index, flow in enumerate(model.flows):
-        for end, field_name in ((flow.source, "from"), (flow.target, "to")):
-            if end not in known:
+        source, target = flow.source, flow.target
+        if source not in known or target not in known:
+            for end, field_name in ((source, "from"), (target, "to")):
+                if end in known:
+                    continue
                 verb = "comes from" if field_name == "from" else "goes to"
                 issues.append(
                     (
@@ -376,15 +380,16 @@ def reference_issues(model: SystemModel) -> list[tuple[tuple[str | int, ...], st
                         f"flow {verb} unknown component {end!r}{did_you_mean(end, known)}",
                     )
                 )
-        if flow.source == flow.target:
+        if source == target:
             issues.append(
                 (
                     ("flows", index),
-                    f"flow from {flow.source!r} to itself; a flow joins two components",
+                    f"flow from {source!r} to itself; a flow joins two components",
                 )
             )
-        seen_flows[flow.key] += 1
-        if seen_flows[flow.key] == 2:
+        key = (source, target, flow.kind)
+        count = seen_flows[key] = seen_flows.get(key, 0) + 1
+        if count == 2:
             issues.append(
                 (
                     ("flows", index),
@@ -514,7 +519,8 @@ def parse_model(document: Document, *, limits: Limits = DEFAULT_LIMITS) -> Syste
     if size_problems:
         raise MaestroInputError(size_problems)
     try:
-        model = SystemModel.model_validate(data, context={DEFER_REFERENCE_CHECKS: True})
+        with paused_gc():
+            model = SystemModel.model_validate(data, context={DEFER_REFERENCE_CHECKS: True})
     except ValidationError as error:
         problems = [
             document.problem(tuple(item["loc"]), _pydantic_message(item))

@@ -1,4 +1,5 @@
-"""Small helpers for the allocation-heavy stages (reading large models, building the graph)."""
+"""Small helpers for the allocation-heavy stages (reading and validating large models, building the
+graph, ranking chains)."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from maestro_graph.catalog import Catalog
 from maestro_graph.catalog.types import Capability, PropagationRule, Threat
+from maestro_graph.flows import FlowKind
 from maestro_graph.model import Component, Exposure, Flow, SystemModel, Trust
 from maestro_graph.perf import paused_gc
 from maestro_graph.risk import RiskSettings, combined_impact, control_factor
@@ -38,7 +39,11 @@ if TYPE_CHECKING:
 DEFAULT_TRANSITION_FLOOR = 0.01
 
 
-@dataclass(frozen=True)
+#: One way to take a step: (rule, flow or None, likelihood, reductions).
+_Alternative = tuple[PropagationRule, Flow | None, float, tuple[tuple[str, float, str], ...]]
+
+
+@dataclass(frozen=True, slots=True)
 class State:
     """A node of the attack graph."""
 
@@ -55,7 +60,7 @@ class State:
         return (self.component.id, self.threat.id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transition:
     """An edge: ``rule`` turns state ``source`` into ``target`` (through ``flow``, unless self)."""
 
@@ -67,15 +72,22 @@ class Transition:
     likelihood: float
     # (control, effectiveness, where): where is "component", "flow" or "guard <guard id>"
     reductions: tuple[tuple[str, float, str], ...]
+    # What :attr:`alternatives` returns when more than one rule joins the two states; empty when
+    # this transition's own rule is the only one (most steps), to keep large graphs small.
+    _alternatives: tuple[_Alternative, ...] = field(default=(), repr=False)
+
     def target_component(self, graph: AttackGraph) -> str:
         """The id of the component the transition leads to."""
         return graph.states[self.target].component.id
 
-    # Every (rule, flow, likelihood, reductions) that joins the same two states, this one
-    # included: the step is as likely as the best of them, so cutting it means cutting them all.
-    alternatives: tuple[
-        tuple[PropagationRule, Flow | None, float, tuple[tuple[str, float, str], ...]], ...
-    ] = ()
+    @property
+    def alternatives(self) -> tuple[_Alternative, ...]:
+        """Every (rule, flow, likelihood, reductions) that joins the same two states, this one
+        included, in the order they were found: the step is as likely as the best of them, so
+        cutting it means cutting them all."""
+        return self._alternatives or (
+            (self.rule, self.flow, self.likelihood, self.reductions),
+        )
 
 
 @dataclass
@@ -213,18 +225,22 @@ class _Applicability:
     """Which rules can join a source kind to a target kind: the target threat, the source threats.
 
     Whether a rule applies depends only on the two components' kinds, so it is worked out once
-    per (rule list, source kind, target kind) and reused for every flow between such kinds.
+    per (rule list, source kind, target kind) and reused for every flow between such kinds. The
+    threats are given as offsets into a component's states (its threats in catalog order), so a
+    state's index is the component's first state plus the offset.
     """
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, offsets: dict[str, dict[str, int]]) -> None:
         self.catalog = catalog
+        self.offsets = offsets
         self.cache: dict[
-            tuple[int, str, str], list[tuple[PropagationRule, str, tuple[str, ...]]]
+            tuple[int, str, str], list[tuple[PropagationRule, int, tuple[int, ...], bool]]
         ] = {}
 
     def get(
         self, rules: list[PropagationRule], source_kind: str, target_kind: str
-    ) -> list[tuple[PropagationRule, str, tuple[str, ...]]]:
+    ) -> list[tuple[PropagationRule, int, tuple[int, ...], bool]]:
+        """``(rule, target offset, source offsets, has target conditions)`` for each rule."""
         key = (id(rules), source_kind, target_kind)
         found = self.cache.get(key)
         if found is None:
@@ -235,7 +251,20 @@ class _Applicability:
                     continue
                 starts = source_threats(rule, self.catalog, source_kind)
                 if starts:
-                    found.append((rule, threat_id, starts))
+                    source_offsets = self.offsets[source_kind]
+                    conditional = (
+                        rule.target.exposed is not None
+                        or rule.target.invokes_model is not None
+                        or rule.source.exposed is not None
+                    )
+                    found.append(
+                        (
+                            rule,
+                            self.offsets[target_kind][threat_id],
+                            tuple(source_offsets[t] for t in starts),
+                            conditional,
+                        )
+                    )
             self.cache[key] = found
         return found
 
@@ -285,12 +314,13 @@ class _Surroundings:
         invokes_model = frozenset(
             f.source
             for f in model.flows
-            if f.kind.value == "invokes" and by_id[f.target].kind in REASONING_MODEL_KINDS
+            if f.kind is FlowKind.INVOKES and by_id[f.target].kind in REASONING_MODEL_KINDS
         )
         guards: dict[str, dict[str, tuple[str, ...]]] = {}
-        for flow in sorted(model.flows, key=lambda f: (f.target, f.source)):
+        governing = [f for f in model.flows if f.kind is FlowKind.GOVERNS]
+        for flow in sorted(governing, key=lambda f: (f.target, f.source)):
             provided = catalog.guards.get(by_id[flow.source].kind)
-            if flow.kind.value == "governs" and provided:
+            if provided:
                 for control in provided:
                     governed = guards.setdefault(flow.target, {})
                     governed[control] = (*governed.get(control, ()), flow.source)
@@ -453,10 +483,21 @@ def _build(
         t.id: t.likelihood * settings.maturity_factor(catalog.maturity_of(t.atlas))
         for t in catalog.threats.values()
     }
+    # A component's states are its kind's threats in catalog order, numbered from its first
+    # state: the state of (component, threat) is first[component] + offsets[kind][threat].
+    offsets: dict[str, dict[str, int]] = {}
+    first: dict[str, int] = {}
+    states, state_index, entry_states = graph.states, graph.state_index, graph.entry_states
+    impacts: dict[tuple[int, int], float] = {}
     for component in model.components:
-        for threat in catalog.threats_for_kind(component.kind):
+        kind_threats = catalog.threats_for_kind(component.kind)
+        if component.kind not in offsets:
+            offsets[component.kind] = {t.id: n for n, t in enumerate(kind_threats)}
+        first[component.id] = len(states)
+        is_entry_component = component.id in entries
+        for threat in kind_threats:
             is_entry = (
-                component.id in entries
+                is_entry_component
                 and threat.entry
                 and _starts_here(component, threat, surroundings.exposed, explicit)
             )
@@ -467,86 +508,133 @@ def _build(
                     for c in threat.mitigated_by
                     if c in component.controls
                 )
-            state = State(
-                index=len(graph.states),
-                component=component,
-                threat=threat,
-                impact=combined_impact(
-                    threat.impact,
-                    max(component.criticality, most_critical_private)
-                    if threat.capability is Capability.READ and component.id in graph.sinks
-                    else component.criticality,
-                ),
-                likelihood=likelihood,
-                entry_likelihood=likelihood if is_entry else None,
+            criticality = (
+                max(component.criticality, most_critical_private)
+                if threat.capability is Capability.READ and component.id in graph.sinks
+                else component.criticality
             )
-            graph.state_index[state.key] = state.index
-            graph.states.append(state)
+            impact = impacts.get((threat.impact, criticality))
+            if impact is None:
+                impact = impacts[(threat.impact, criticality)] = combined_impact(
+                    threat.impact, criticality
+                )
+            index = len(states)
+            # index, component, threat, impact, likelihood, entry likelihood
+            states.append(
+                State(
+                    index,
+                    component,
+                    threat,
+                    impact,
+                    likelihood,
+                    likelihood if is_entry else None,
+                )
+            )
+            state_index[(component.id, threat.id)] = index
             if is_entry and likelihood > 0:
-                graph.entry_states.append(state.index)
+                entry_states.append(index)
 
     by_flow, self_rules = _rules_by_flow(catalog)
-    applicable = _Applicability(catalog)
-    best: dict[tuple[int, int], tuple[float, str, str, PropagationRule, Flow | None, tuple]] = {}
-    joining: dict[tuple[int, int], list] = defaultdict(list)
+    applicable = _Applicability(catalog, offsets)
+    applicable_cache = applicable.cache
+    state_count = len(states)
+    transitions = graph.transitions
+    successors: list[list[int]] = [[] for _ in states]
+    # The transition of each pair of states found so far, keyed by source * state_count +
+    # target; transitions are numbered in the order their pairs are first found.
+    numbered: dict[int, int] = {}
+    # For the transitions that more than one (rule, flow) joins: every one, in the order found.
+    several: dict[int, list[_Alternative]] = {}
+    guards = surroundings.guards
+    no_guards: dict[str, tuple[str, ...]] = {}
 
     def consider(
         source: Component, target: Component, rules: list[PropagationRule], flow: Flow | None
     ) -> None:
         flow_controls = flow.controls if flow else ()
-        flow_kind = flow.kind.value if flow else ""
-        guarded = surroundings.guards.get(target.id, {})
-        for rule, threat_id, starts in applicable.get(rules, source.kind, target.kind):
-            if not surroundings.admits(rule, source, target):
+        guarded = guards.get(target.id, no_guards)
+        reduced = bool(target.controls or flow_controls or guarded)
+        source_first = first[source.id]
+        target_first = first[target.id]
+        applicable_rules = applicable_cache.get((id(rules), source.kind, target.kind))
+        if applicable_rules is None:
+            applicable_rules = applicable.get(rules, source.kind, target.kind)
+        for rule, target_offset, source_offsets, conditional in applicable_rules:
+            if conditional and not surroundings.admits(rule, source, target):
                 continue
-            if target.controls or flow_controls or guarded:
+            if reduced:
                 reductions = _reductions(rule, target, flow_controls, guarded, source.id, catalog)
                 likelihood = rule.likelihood * control_factor(e for _, e, _ in reductions)
             else:
                 reductions, likelihood = (), rule.likelihood
             if likelihood < floor:
                 continue
-            target_state = graph.state_index[(target.id, threat_id)]
-            for start in starts:
-                source_state = graph.state_index[(source.id, start)]
+            target_state = target_first + target_offset
+            for source_offset in source_offsets:
+                source_state = source_first + source_offset
                 if source_state == target_state:
                     continue
-                key = (source_state, target_state)
-                joining[key].append((rule, flow, likelihood, reductions))
-                current = best.get(key)
-                # Ties go to the rule id, then the flow kind: never to input order.
-                if current is None or (-likelihood, rule.id, flow_kind) < (
-                    -current[0],
-                    current[1],
-                    current[2],
-                ):
-                    best[key] = (likelihood, rule.id, flow_kind, rule, flow, reductions)
+                key = source_state * state_count + target_state
+                index = numbered.get(key)
+                if index is None:
+                    index = len(transitions)
+                    numbered[key] = index
+                    transitions.append(
+                        Transition(
+                            index, source_state, target_state, rule, flow, likelihood, reductions
+                        )
+                    )
+                    successors[source_state].append(index)
+                elif index in several:
+                    several[index].append((rule, flow, likelihood, reductions))
+                else:
+                    first_found = transitions[index]
+                    several[index] = [
+                        (
+                            first_found.rule,
+                            first_found.flow,
+                            first_found.likelihood,
+                            first_found.reductions,
+                        ),
+                        (rule, flow, likelihood, reductions),
+                    ]
 
     by_id = {component.id: component for component in model.components}
+    forward_rules = {kind: by_flow.get((kind.value, "forward")) for kind in FlowKind}
+    reverse_rules = {kind: by_flow.get((kind.value, "reverse")) for kind in FlowKind}
     for flow in model.flows:
         source, target = by_id[flow.source], by_id[flow.target]
-        forward = by_flow.get((flow.kind.value, "forward"))
+        forward = forward_rules[flow.kind]
         if forward:
             consider(source, target, forward, flow)
-        reverse = by_flow.get((flow.kind.value, "reverse"))
+        reverse = reverse_rules[flow.kind]
         if reverse:
             consider(target, source, reverse, flow)
     if self_rules:
         for component in model.components:
             consider(component, component, self_rules, None)
 
-    graph.successors = [[] for _ in graph.states]
-    for (source_state, target_state), (likelihood, _, _, rule, flow, reductions) in best.items():
-        transition = Transition(
-            len(graph.transitions),
-            source_state,
-            target_state,
+    for index, found in several.items():
+        alternatives = tuple(found)
+        # The most likely; ties go to the rule id, then the flow kind: never to input order.
+        rule, flow, likelihood, reductions = min(alternatives, key=_preference)
+        first_found = transitions[index]
+        transitions[index] = Transition(
+            index,
+            first_found.source,
+            first_found.target,
             rule,
             flow,
             likelihood,
             reductions,
-            tuple(joining[(source_state, target_state)]),
+            alternatives,
         )
-        graph.transitions.append(transition)
-        graph.successors[source_state].append(transition.index)
+    graph.successors = successors
     return graph
+
+
+def _preference(alternative: _Alternative) -> tuple[float, str, str]:
+    """Sort key of the rules joining two states: most likely first, then rule id, flow kind."""
+    rule, flow, likelihood, _ = alternative
+    # A flow kind is a str enum: it orders as its value, without the slow ``.value``.
+    return (-likelihood, rule.id, flow.kind if flow else "")

@@ -36,6 +36,7 @@ from typing import Any, Literal
 from maestro_graph.catalog.types import Capability
 from maestro_graph.layers import Layer
 from maestro_graph.model import Trust
+from maestro_graph.perf import paused_gc
 from maestro_graph.propagation import AttackGraph, State, Transition, chain_impact
 from maestro_graph.risk import Band, band_for
 from maestro_graph.threats import AtlasEvidence, atlas_links
@@ -325,26 +326,42 @@ def _sink_cost(state: State) -> float:
 
 
 def _cost_to_sink(graph: AttackGraph, final: list[bool]) -> list[float]:
-    """Cheapest cost from every state to the virtual sink (reverse Dijkstra)."""
+    """Cheapest cost from every state to the virtual sink (reverse Dijkstra).
+
+    The final states enter in cost order from a sorted list, and only the states reached
+    through transitions go through a heap; the distances are those of any Dijkstra order.
+    """
     distance = [math.inf] * graph.state_count
-    heap = []
+    seeds = []
     for index, state in enumerate(graph.states):
         if final[index]:
             distance[index] = _sink_cost(state)
-            heap.append((distance[index], index))
-    heapq.heapify(heap)
+            seeds.append((distance[index], index))
+    seeds.sort()
     incoming = graph.predecessors()
     transitions = graph.transitions
-    while heap:
-        cost, index = heapq.heappop(heap)
+    # Each transition's source and cost, read once: ``cost + -ln l`` equals ``cost - ln l``.
+    sources = [t.source for t in transitions]
+    costs = [-math.log(t.likelihood) for t in transitions]
+    heap: list[tuple[float, int]] = []
+    pop, push = heapq.heappop, heapq.heappush
+    seed_count, next_seed = len(seeds), 0
+    while True:
+        if heap and (next_seed == seed_count or heap[0] < seeds[next_seed]):
+            cost, index = pop(heap)
+        elif next_seed < seed_count:
+            cost, index = seeds[next_seed]
+            next_seed += 1
+        else:
+            break
         if cost > distance[index]:
             continue
         for transition_index in incoming[index]:
-            transition = transitions[transition_index]
-            candidate = cost - math.log(transition.likelihood)
-            if candidate < distance[transition.source]:
-                distance[transition.source] = candidate
-                heapq.heappush(heap, (candidate, transition.source))
+            source = sources[transition_index]
+            candidate = cost + costs[transition_index]
+            if candidate < distance[source]:
+                distance[source] = candidate
+                push(heap, (candidate, source))
     return distance
 
 
@@ -654,7 +671,8 @@ def _group(graph: AttackGraph, path: tuple[int, ...], query: ChainQuery) -> Any:
 def _flow_move(transition: Transition) -> tuple[str, str] | None:
     if transition.flow is None:
         return None
-    return (transition.flow.kind.value, transition.rule.via.direction)
+    # The kind is a str enum: it equals (and hashes as) its value, without the slow ``.value``.
+    return (transition.flow.kind, transition.rule.via.direction)
 
 
 #: A call reaches the component it fetches from ...
@@ -776,10 +794,13 @@ def search_chains(graph: AttackGraph, query: ChainQuery) -> list[Chain]:
     list of Chain
         Highest risk first.
     """
-    return [
-        make_chain(graph, path, rank, assumed_breach=query.assume_breach)
-        for rank, path in enumerate(search_paths(graph, query), start=1)
-    ]
+    # The search allocates many short-lived, acyclic objects: the collector would only re-scan
+    # the graph (see maestro_graph.perf.paused_gc).
+    with paused_gc():
+        return [
+            make_chain(graph, path, rank, assumed_breach=query.assume_breach)
+            for rank, path in enumerate(search_paths(graph, query), start=1)
+        ]
 
 
 def risk_of(graph: AttackGraph, keys: Sequence[tuple[str, str]]) -> float | None:
