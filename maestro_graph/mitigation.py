@@ -374,19 +374,27 @@ def _ordered(
 ) -> list[tuple[Placement, float]]:
     """The chosen placements, most risk removed first (each given the ones before it)."""
     order: list[tuple[Placement, float]] = []
-    done: list[Placement] = []
-    pool = list(chosen)
+    # Each chain's log cut by the placements taken so far, summed in the order they were taken
+    # (the same sum as _risk_after over them).
+    cut = [0.0] * len(chains)
+    chain_options = [options[c.id] for c in chains]
+    pool = sorted(chosen)
+
+    def removed(placement: Placement) -> float:
+        total = 0.0
+        for n, chain in enumerate(chains):
+            weight = chain_options[n].get(placement)
+            if weight is not None:  # a chain the placement does not act on loses nothing
+                total += chain.risk * math.exp(-cut[n]) - chain.risk * math.exp(
+                    -(cut[n] + weight)
+                )
+        return total
+
     while pool:
-
-        def removed(p: Placement) -> float:
-            return sum(
-                _risk_after(c, options[c.id], done) - _risk_after(c, options[c.id], [*done, p])
-                for c in chains
-            )
-
-        pick = max(sorted(pool), key=removed)
+        pick = max(pool, key=removed)
         order.append((pick, removed(pick)))
-        done.append(pick)
+        for n in range(len(chains)):
+            cut[n] += chain_options[n].get(pick, 0.0)
         pool.remove(pick)
     return order
 

@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import math
@@ -150,7 +151,7 @@ class Chain:
     band: Band
     assumed_breach: bool = False
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
         """Stable fingerprint of the chain's (component, threat) sequence (DESIGN section 7)."""
         return chain_fingerprint(step.state.key for step in self.steps)
