@@ -36,7 +36,7 @@ from maestro_graph.ranking import Chain, ChainQuery, search_chains
 from maestro_graph.risk import LIKELIHOOD_BOUNDS, Band, band_floor, band_for, impact_level
 
 #: Above this many candidate placements, or this many search nodes, planning goes greedy.
-EXACT_CANDIDATE_LIMIT = 40
+EXACT_CANDIDATE_LIMIT = 70
 EXACT_NODE_LIMIT = 200_000
 _STRICT = 1e-9
 

@@ -446,11 +446,14 @@ def start_states(graph: AttackGraph, query: ChainQuery) -> list[int]:
 
 #: How many steps back an upstream entry is looked for.
 UPSTREAM_REACH = 3
+#: An entry is reached from upstream when the way there keeps at least this share of its own
+#: entry likelihood; a door much easier to open directly is a door of its own.
+UPSTREAM_SHARE = 0.5
 
 
 def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
     """Entry states that an entry at another component reaches within :data:`UPSTREAM_REACH`
-    steps at no less than :data:`STAGE_SHARE` of their own entry likelihood.
+    steps at no less than :data:`UPSTREAM_SHARE` of their own entry likelihood.
 
     An untrusted inbox the attacker mails, a receipts store an untrusted claimant fills: the
     store is an entry of its own, but the attacker's way in is the component upstream.
@@ -476,7 +479,7 @@ def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
             if (
                 index in is_entry
                 and state.component.id != here
-                and likelihood >= STAGE_SHARE * state.likelihood
+                and likelihood >= UPSTREAM_SHARE * state.likelihood
             ):
                 feeds[origin].add(index)
     return frozenset(_fed_from_outside_their_cycle(feeds))

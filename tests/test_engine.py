@@ -180,11 +180,6 @@ def test_netmon_memory_cascade_in_top_3(run_cli):
     assert "rule " in explained and "ATLAS:" in explained
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9, open: under route distinctness the RAG > model > tool > mail API chain "
-    "ranks 12th in the rag-agent example, below shorter gateway, customer and model-hub chains",
-)
 def test_rag_agent_rag_to_ecosystem_chain_in_top_10():
     chains = mg.analyze(mg.example("rag-agent")).paths(top=10)
 

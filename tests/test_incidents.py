@@ -15,9 +15,10 @@ from tests.incident_corpus import INCIDENTS, incident_names, matches, rank_of, s
 NAMES = incident_names()
 CHAINS = [chain for name in NAMES for chain in source_chains(name)]
 
-#: Measured with `make incidents` when the corpus landed: 7 of 41 in the top 10, 17 in the top 50.
-TOP_10_FLOOR = 7
-TOP_50_FLOOR = 17
+#: Measured with `make incidents`: 7 of 41 in the top 10 and 17 in the top 50 when the corpus
+#: landed; 33 and 39 after the capability semantics were recalibrated on it.
+TOP_10_FLOOR = 33
+TOP_50_FLOOR = 39
 
 
 def test_the_corpus_is_large_enough():
@@ -55,3 +56,10 @@ def test_the_users_coding_agent_reaches_ci_and_users_start_chains():
     assert coding.paths(target="ci"), "public issue text must reach CI"
     assert coding.paths(target="prod"), "and production, through CI"
     assert mg.analyze(mg.example("rag-agent")).paths(entry="customers")
+
+
+def test_the_seed_chain_is_in_the_default_top_10_of_the_support_bot():
+    """MAESTRO's seed scenario: poisoned RAG source (L2) > model (L1) > tool call (L3) > peer
+    agent (L7), found by the default query although the agent invokes its model."""
+    [seed] = [c for c in CHAINS if c.incident == "support-bot"]
+    assert rank_of(seed, 10) is not None

