@@ -48,6 +48,9 @@ DEFAULT_MAX_HOPS = 10
 #: The gate (check, baseline, diff) enumerates every chain above a band, not a top N, so it keeps
 #: the shorter bound until it scales to longer chains.
 GATE_MAX_HOPS = 6
+
+#: How many chains (best per entry/target pair) the risk matrix places by default.
+RISK_MATRIX_TOP = 50
 #: The hop bound cannot be raised past this: chains longer than this are not meaningful
 #: explanations, and the search space grows exponentially with it.
 MAX_HOPS_LIMIT = 12
@@ -536,8 +539,9 @@ class Analysis:
         kind : {"chains", "threats"}
             For ``risk-matrix``: what to place in the cells.
         top : int, optional
-            For ``risk-matrix``: how many chains to place (default: every chain, best per
-            entry/target pair).
+            For ``risk-matrix``: how many chains to place, best per entry/target pair (default
+            :data:`RISK_MATRIX_TOP`; the full set of chains grows exponentially with the hop
+            bound, and ``gate_chains`` is the way to judge every one).
         ax : matplotlib.axes.Axes, optional
             Draw into these axes instead of a new figure.
 
@@ -659,7 +663,7 @@ class Analysis:
         from maestro_graph.render.figures import plot_risk_matrix
 
         if kind == "chains":
-            chains = self.paths(top=top, distinct="pair")  # one per entry/target pair
+            chains = self.paths(top=top or RISK_MATRIX_TOP, distinct="pair")
             return plot_risk_matrix(self.model, chains, kind="chains", ax=ax)
         if kind == "threats":
             findings = self.findings if top is None else self.findings[:top]

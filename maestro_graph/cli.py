@@ -1177,7 +1177,7 @@ def check_command(
     "--top",
     type=click.IntRange(min=1),
     help="Chains ranked: for --view chain, the ranking --chain refers to (default 10); for "
-    "--view risk-matrix, the chains placed (default all, best per entry/target pair).",
+    "--view risk-matrix, the chains placed (default 50, best per entry/target pair).",
 )
 @click.option(
     "--kind",
@@ -1228,7 +1228,7 @@ def plot(
       maestro-graph plot arch.yaml --view heatmap -o matrix.png
       maestro-graph plot arch.yaml --view risk-matrix --kind threats -o risk.svg
     """
-    from maestro_graph.analysis import analyze
+    from maestro_graph.analysis import RISK_MATRIX_TOP, analyze
     from maestro_graph.render import figures
 
     path = output or f"maestro-{view}.png"
@@ -1248,7 +1248,7 @@ def plot(
             placed = list(analysis.findings[:top] if top else analysis.findings)
             fig = figures.plot_risk_matrix(model, placed, kind="threats")
         else:
-            ranked = analysis.paths(top=top, max_hops=max_hops, distinct="pair")
+            ranked = analysis.paths(top=top or RISK_MATRIX_TOP, max_hops=max_hops, distinct="pair")
             fig = figures.plot_risk_matrix(model, ranked, kind="chains")
     elif view == "chain" or ranks:
         ranked = analysis.paths(top=top or 10, max_hops=max_hops)
