@@ -724,6 +724,33 @@ def _is_carry(graph: AttackGraph, transition: Transition) -> bool:
     )
 
 
+#: Components that decide what they do with what they read.
+REASONING_KINDS = frozenset({"agent", "orchestrator", "planner", "external_agent"})
+
+
+def _read_goes_to(graph: AttackGraph, path: Sequence[int], transition: Transition) -> bool:
+    """Whether data read at the chain's last component may be carried by ``transition``.
+
+    Data that a reader took out of a store (or a service) is in that reader's hands: it goes
+    back to the reader, not out along the store's other flows to every other reader. Data in
+    transit that was written there (a secret committed to a repository) does flow on to the
+    store's readers, except agents that are not the attacker's.
+    """
+    here, before = graph.states[path[-1]], graph.states[path[-2]]
+    if here.threat.ends_chains == "sink":
+        # Data in transit at rest flows on to what reads the store, but an agent that reads it
+        # there (and is not acting for the attacker) has no reason to send it anywhere.
+        target = graph.states[transition.target].component
+        return not (
+            here.component.kind in STORE_KINDS
+            and _flow_move(transition) == ("data", "forward")
+            and target.kind in REASONING_KINDS
+        )
+    if before.component.id == here.component.id:
+        return True
+    return transition.target_component(graph) == before.component.id
+
+
 def _attacker_holds(graph: AttackGraph, path: Sequence[int]) -> bool:
     """Whether the data or secret of the last state is in the attacker's own hands already:
     it is where the chain starts."""
@@ -749,13 +776,16 @@ def step_allowed(graph: AttackGraph, path: Sequence[int], transition: Transition
 
     A service writes what its caller sends, not what it reads: content that reached an MCP
     server, a tool or an API along a data flow (a poisoned issue it fetched) goes back to the
-    caller, and is written to a store only when it came in a request. And what the attacker
-    holds at the start (a secret found in a store) is theirs: a chain does not carry it on.
+    caller, and is written to a store only when it came in a request. Data a reader took out
+    of a store goes back to that reader (:func:`_read_goes_to`). And what the attacker holds at
+    the start (a secret found in a store) is theirs: a chain does not carry it on.
     """
     if _is_carry(graph, transition) and _attacker_holds(graph, path):
         return False
     if len(path) < 2:
         return True
+    if _is_carry(graph, transition) and not _read_goes_to(graph, path, transition):
+        return False
     previous = _transition_between(graph, path[-2], path[-1])
     if _is_service_write(graph, transition):
         return _flow_move(previous) != ("data", "forward")

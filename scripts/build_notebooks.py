@@ -199,11 +199,12 @@ plan = after.mitigate(threshold="high")
 """),
     code("""
 # Guard the flow both ways: what comes back from the server and what the agent sends it
-# (an untrusted server is also a sink a hijacked agent can leak to).
+# (an untrusted server is also a sink a hijacked agent can leak to, so a person approves
+# what goes out).
 fixed = after.with_controls([
     f"finance_agent->mcp_files:{control}"
     for control in ("signed-agent-cards", "framework-input-validation", "input-guardrails",
-                    "tool-use-scoping", "output-filtering")
+                    "tool-use-scoping", "output-filtering", "human-approval")
 ])
 result = check(fixed, baseline, "high")
 print(result.verdict())

@@ -205,13 +205,15 @@ def test_scenario_new_mcp_server_fails_check_until_its_flow_is_guarded(
         assert still.exit_code == 1, f"{insufficient}:\n{still.stdout}"
 
     # Guarding the flow both ways: what comes back (signed cards, input validation, input
-    # guardrails) and what goes out to the server (tool-use scoping, output filtering).
+    # guardrails) and what goes out to the server (tool-use scoping, output filtering, and a
+    # person approving what a hijacked agent would send: the server is a sink).
     fixed = (
         "signed-agent-cards",
         "framework-input-validation",
         "input-guardrails",
         "tool-use-scoping",
         "output-filtering",
+        "human-approval",
     )
     passing = run_cli(
         "check", write_model(with_mcp_server(fixed), "fixed.yaml"), "--baseline", baseline
@@ -227,15 +229,15 @@ def test_scenario_diff_names_the_new_server_and_flow_as_causes(run_cli, write_mo
     result = run_cli("diff", before, after, "--min-band", "high", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    # The new server opens 79 high chains (it injects the finance agent and is a sink for every
+    # The new server opens 84 high chains (it injects the finance agent and is a sink for every
     # agent that can reach the finance agent) and closes none.
-    assert data["summary"]["added"] == 79 and data["summary"]["removed"] == 0
+    assert data["summary"]["added"] == 84 and data["summary"]["removed"] == 0
     for change in data["added"]:
         causes = {(c["kind"], c["subject"], c["change"]) for c in change["causes"]}
         assert ("component", "mcp_files", "added") in causes
         assert ("flow", "finance_agent -> mcp_files (invokes)", "added") in causes
     table = run_cli("diff", before, after, "--min-band", "high").stdout
-    assert "79 added, 0 removed, 0 changed, 153 unchanged" in table
+    assert "84 added, 0 removed, 0 changed, 130 unchanged" in table
     assert (
         "cause: component mcp_files added: L7 mcp_server; exposure public; trust untrusted" in table
     )
@@ -613,13 +615,13 @@ def test_check_markdown_and_json(run_cli, write_model, tmp_path):
         "check", model, "--baseline", path, "--format", "md", "-o", tmp_path / "check.md"
     )
     assert markdown.exit_code == 1
-    assert "FAIL: 79 new chains" in markdown.output  # the verdict still reaches the job log
+    assert "FAIL: 84 new chains" in markdown.output  # the verdict still reaches the job log
     text = (tmp_path / "check.md").read_text()
     assert (
-        text.startswith("## Check of Procurement multi-agent system") and "### Failing (79)" in text
+        text.startswith("## Check of Procurement multi-agent system") and "### Failing (84)" in text
     )
     data = json.loads(run_cli("check", model, "--baseline", path, "--format", "json").stdout)
-    assert data["passed"] is False and data["summary"]["new"] == 79
+    assert data["passed"] is False and data["summary"]["new"] == 84
     assert all(item["status"] == "new" and "mcp_files[" in item["path"] for item in data["failing"])
 
 
@@ -628,7 +630,7 @@ def test_check_markdown_and_json(run_cli, write_model, tmp_path):
 
 def test_assert_no_chains_passes_and_fails_readably():
     rag = mg.analyze(mg.example("rag-agent"))
-    assert_no_chains(rag, from_layers="L7", to_layers="L2", at_least="high")
+    assert_no_chains(rag, from_layers="L7", to_layers="L4", at_least="high")
     with pytest.raises(AssertionError) as caught:
         assert_no_chains(rag, from_layers="L7", to_layers="L1", at_least="high")
     message = str(caught.value)
@@ -636,7 +638,7 @@ def test_assert_no_chains_passes_and_fails_readably():
         message.splitlines()[0]
         == "2 chains from L7 to L1 at or above high in Support assistant (RAG agent):"
     )
-    assert "model_hub[L7.malicious-package] > llm[L1.malicious-model-artifact]" in message
+    assert "model_hub[L7.malicious-package] > llm[L1.backdoor-attacks]" in message
     assert find_chains(rag, target="llm", at_least="high")
     with pytest.raises(MaestroInputError):
         find_chains(rag, from_layers="L9")
