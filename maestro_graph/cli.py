@@ -246,8 +246,20 @@ def _echo_model_warnings(analysis: Any) -> None:
     """
     if "attack_graph" not in vars(analysis):
         return
+    size = len(analysis.model.components)
+    if size > WARNINGS_ALONGSIDE_LIMIT:
+        # Warnings need the file's line numbers, a second read of a large file: validate has them.
+        click.echo(
+            f"note: {size:,} components: run 'maestro-graph validate' for the model's warnings",
+            err=True,
+        )
+        return
     for warning in analysis.warnings():
         click.echo(f"warning: {warning}", err=True)
+
+
+#: Above this many components, commands other than validate do not list the model's warnings.
+WARNINGS_ALONGSIDE_LIMIT = 2_000
 
 
 @main.command()

@@ -614,7 +614,7 @@ def search_space(graph: AttackGraph, query: ChainQuery) -> _SearchSpace:
         final,
         _cost_to_sink(graph, final),
         [-math.log(t.likelihood) for t in graph.transitions],
-        [is_conditional(graph, t) for t in graph.transitions],
+        conditional_steps(graph),
     )
 
 
@@ -755,6 +755,34 @@ def _attacker_holds(graph: AttackGraph, path: Sequence[int]) -> bool:
     """Whether the data or secret of the last state is in the attacker's own hands already:
     it is where the chain starts."""
     return len(path) < 2
+
+
+def conditional_steps(graph: AttackGraph) -> list[bool]:
+    """:func:`is_conditional` for every transition, worked out per state once (the same test)."""
+    states = graph.states
+    holds_data = [s.threat.capability in (Capability.READ, Capability.IDENTITY) for s in states]
+    in_transit = [
+        s.threat.capability is Capability.READ and s.threat.ends_chains == "sink" for s in states
+    ]
+    service_content = [
+        s.threat.capability is Capability.INFLUENCE and s.component.kind in SERVICE_KINDS
+        for s in states
+    ]
+    store = [s.component.kind in STORE_KINDS for s in states]
+    flags = []
+    for transition in graph.transitions:
+        source, target, flow = transition.source, transition.target, transition.flow
+        flag = holds_data[source] and in_transit[target]
+        if not flag and flow is not None:
+            kind, direction = flow.kind, transition.rule.via.direction
+            flag = (kind == "invokes" and direction == "reverse") or (
+                kind == "data"
+                and direction == "forward"
+                and service_content[source]
+                and store[target]
+            )
+        flags.append(flag)
+    return flags
 
 
 def is_conditional(graph: AttackGraph, transition: Transition) -> bool:
