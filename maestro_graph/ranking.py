@@ -516,7 +516,7 @@ def is_stage_of(risk: float, longer_risk: float) -> bool:
 
     Examples
     --------
-    >>> is_stage_of(1.0, 0.6), is_stage_of(1.0, 0.4)
+    >>> is_stage_of(1.0, 0.4), is_stage_of(1.0, 0.3)
     (True, False)
     """
     return longer_risk >= STAGE_SHARE * risk * (1 - _COST_SLACK)

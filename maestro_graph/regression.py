@@ -972,7 +972,8 @@ def diff_report(
     >>> import maestro_graph as mg
     >>> from maestro_graph.loading import parse_document
     >>> analysis = mg.analyze(mg.example("netmon"))
-    >>> saved = {"model": analysis.model.name, "chains": analysis.paths(top=5).to_records(),
+    >>> shown = analysis.paths(top=5, max_hops=6, distinct="pair", cross_layer_only=True)
+    >>> saved = {"model": analysis.model.name, "chains": shown.to_records(),
     ...          "query": "cross-layer; best chain per entry/target pair; at most 6 hops"}
     >>> report = report_from_document(parse_document(json.dumps(saved), "c.json", is_json=True))
     >>> diff_report(report, analysis).empty
