@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -14,7 +15,7 @@ import maestro_graph as mg
 from maestro_graph.layers import Layer
 from maestro_graph.model import SystemModel
 from maestro_graph.propagation import build_attack_graph
-from maestro_graph.ranking import ChainQuery, search_paths
+from maestro_graph.ranking import ChainQuery, conditional_steps, is_conditional, search_paths
 
 from .bruteforce import brute_force_paths
 from .golden import assert_golden
@@ -50,6 +51,19 @@ queries = st.builds(
 def test_search_equals_brute_force(model, query):
     graph = build_attack_graph(model, CATALOG)
     assert search_paths(graph, query) == brute_force_paths(graph, query)
+
+
+@pytest.mark.parametrize("name", [*EXAMPLES, "incidents/supabase-mcp-ticket-leak"])
+def test_conditional_steps_are_worked_out_as_the_definition_says(name):
+    """The per-state fast path the search uses flags exactly the steps is_conditional flags."""
+    model = (
+        mg.load_model(Path(__file__).parent / f"{name}.yaml")
+        if name.startswith("incidents/")
+        else mg.example(name)
+    )
+    graph = build_attack_graph(model, mg.load_catalog())
+    flags = conditional_steps(graph)
+    assert flags == [is_conditional(graph, t) for t in graph.transitions] and any(flags)
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
