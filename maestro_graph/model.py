@@ -264,6 +264,55 @@ class SystemModel(_ModelPart):
             or (direction != "out" and flow.target == component_id)
         )
 
+    def interchangeable(self) -> dict[str, str]:
+        """Components that stand in the same place, each mapped to the first of its kind there.
+
+        Two components are interchangeable when nothing the engine looks at tells them apart:
+        the same kind, layer, exposure, trust, criticality and controls, the same flows (kind,
+        direction, other end and controls) and the same place in ``attacker``. Three AI coding
+        CLIs that one script launches, each reading the same secrets, are one step an attack
+        takes three ways. Components with no such twin are left out.
+
+        Examples
+        --------
+        >>> model = SystemModel.model_validate({
+        ...     "maestro": 1,
+        ...     "system": {"name": "s"},
+        ...     "components": [
+        ...         {"id": "script", "layer": "L3", "kind": "tool"},
+        ...         {"id": "cli_a", "layer": "L3", "kind": "agent"},
+        ...         {"id": "cli_b", "layer": "L3", "kind": "agent"},
+        ...     ],
+        ...     "flows": [
+        ...         {"from": "script", "to": "cli_a", "kind": "invokes"},
+        ...         {"from": "script", "to": "cli_b", "kind": "invokes"},
+        ...     ],
+        ... })
+        >>> model.interchangeable()
+        {'cli_b': 'cli_a'}
+        """
+        where: dict[str, list[tuple[str, str, str, tuple[str, ...]]]] = {
+            c.id: [] for c in self.components
+        }
+        for flow in self.flows:
+            controls = tuple(sorted(flow.controls))
+            where[flow.source].append(("out", flow.kind.value, flow.target, controls))
+            where[flow.target].append(("in", flow.kind.value, flow.source, controls))
+        attacker = self.attacker
+        first: dict[tuple, str] = {}
+        mapping: dict[str, str] = {}
+        for c in self.components:
+            place = (
+                c.kind, c.layer, c.exposure, c.trust, c.criticality, tuple(sorted(c.controls)),
+                tuple(sorted(where[c.id])),
+                attacker is not None and attacker.entry is not None and c.id in attacker.entry,
+                attacker is not None and attacker.targets is not None and c.id in attacker.targets,
+            )  # fmt: skip
+            representative = first.setdefault(place, c.id)
+            if representative != c.id:
+                mapping[c.id] = representative
+        return mapping
+
     def entry_components(self) -> tuple[Component, ...]:
         """Where the attacker starts: ``attacker.entry``, else untrusted components and public ones.
 

@@ -59,6 +59,12 @@ class State:
         """``(component id, threat id)``: the state's stable name."""
         return (self.component.id, self.threat.id)
 
+    @property
+    def start_likelihood(self) -> float:
+        """How likely a chain that starts here starts: the entry likelihood at an entry, else
+        (an assumed breach) the threat's own likelihood."""
+        return self.likelihood if self.entry_likelihood is None else self.entry_likelihood
+
 
 @dataclass(frozen=True, slots=True)
 class Transition:
@@ -115,6 +121,8 @@ class AttackGraph:
     entry_states: list[int] = field(default_factory=list)
     state_index: dict[tuple[str, str], int] = field(default_factory=dict)
     sinks: frozenset[str] = frozenset()  # attacker-visible components (see is_sink)
+    #: component id -> the first component interchangeable with it (SystemModel.interchangeable)
+    siblings: dict[str, str] = field(default_factory=dict)
 
     @property
     def state_count(self) -> int:
@@ -409,6 +417,28 @@ def _starts_here(
     return not front_end or threat.capability in _FRONT_END_ENTRY
 
 
+#: What a trusted public component's owners let through: they decide what is written there, so
+#: an attacker who reaches it writes only through a flaw, a mistake or a stolen account.
+TRUSTED_PUBLIC_WRITE_SHARE = 0.5
+
+
+def _entry_share(component: Component, threat: Threat, explicit: frozenset[str]) -> float:
+    """The share of a threat's likelihood with which a chain starts with it at an entry.
+
+    Writing into a trusted public component (a project's public repository, a company's public
+    docs) starts at :data:`TRUSTED_PUBLIC_WRITE_SHARE`: public means anyone can read it and
+    reach it, not that anyone can change it. Where ``attacker.entry`` names the component, the
+    model says the attacker is in, and it starts at the whole likelihood.
+    """
+    if (
+        threat.capability is Capability.TAMPER
+        and component.trust is Trust.TRUSTED
+        and component.id not in explicit
+    ):
+        return TRUSTED_PUBLIC_WRITE_SHARE
+    return 1.0
+
+
 def _reductions(
     rule: PropagationRule,
     target: Component,
@@ -474,6 +504,7 @@ def _build(
     explicit = frozenset(model.attacker.entry or ()) if model.attacker else frozenset()
     surroundings = _Surroundings.of(model, catalog)
     graph.sinks = surroundings.exposed
+    graph.siblings = model.interchangeable()
     # Data carried out to a sink may come from any private component (see chain_impact).
     most_critical_private = max(
         (c.criticality for c in model.components if c.id not in surroundings.exposed), default=1
@@ -527,7 +558,7 @@ def _build(
                     threat,
                     impact,
                     likelihood,
-                    likelihood if is_entry else None,
+                    likelihood * _entry_share(component, threat, explicit) if is_entry else None,
                 )
             )
             state_index[(component.id, threat.id)] = index

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import heapq
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,7 +39,13 @@ from maestro_graph.catalog.types import Capability
 from maestro_graph.layers import Layer
 from maestro_graph.model import Trust
 from maestro_graph.perf import paused_gc
-from maestro_graph.propagation import AttackGraph, State, Transition, chain_impact
+from maestro_graph.propagation import (
+    TRUSTED_PUBLIC_WRITE_SHARE,
+    AttackGraph,
+    State,
+    Transition,
+    chain_impact,
+)
 from maestro_graph.risk import Band, band_for
 from maestro_graph.threats import AtlasEvidence, atlas_links
 
@@ -150,6 +157,9 @@ class Chain:
     risk: float
     band: Band
     assumed_breach: bool = False
+    #: The same attack through interchangeable components (SystemModel.interchangeable): each
+    #: variant's route and risk, best first. The chain is the best of them.
+    variants: tuple[tuple[tuple[str, ...], float], ...] = ()
 
     @functools.cached_property
     def id(self) -> str:
@@ -219,6 +229,9 @@ class Chain:
             "entry": self.entry,
             "target": self.target,
             "steps": [step.to_record() for step in self.steps],
+            "variants": [
+                {"route": list(route), "risk": round(risk, 4)} for route, risk in self.variants
+            ],
         }
 
     def _repr_html_(self) -> str:
@@ -261,8 +274,14 @@ class Chain:
                     f"likelihood {step.likelihood:.3f}"
                 )
             elif step.transition is None:
+                share = (
+                    f" (writing into a trusted public component: x{TRUSTED_PUBLIC_WRITE_SHARE:.2f}"
+                    f" of the threat's {state.likelihood:.3f})"
+                    if state.start_likelihood < state.likelihood
+                    else ""
+                )
                 lines.append(
-                    f"     entry: the attacker starts here, likelihood {step.likelihood:.3f}"
+                    f"     entry: the attacker starts here, likelihood {step.likelihood:.3f}{share}"
                 )
             else:
                 rule = step.transition.rule
@@ -410,7 +429,7 @@ def _transition_between(graph: AttackGraph, source: int, target: int) -> Transit
 
 def path_risk(graph: AttackGraph, path: Sequence[int]) -> tuple[float, float]:
     """Exact (likelihood, risk) of a path of state indexes, multiplied in path order."""
-    likelihood = graph.states[path[0]].likelihood
+    likelihood = graph.states[path[0]].start_likelihood
     for source, target in pairwise(path):
         likelihood *= _transition_between(graph, source, target).likelihood
     return likelihood, likelihood * chain_impact(graph, path)
@@ -463,7 +482,7 @@ def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
     feeds: dict[int, set[int]] = {index: set() for index in entries}
     for origin in entries:
         here = graph.states[origin].component.id
-        best = {origin: graph.states[origin].likelihood}
+        best = {origin: graph.states[origin].start_likelihood}
         frontier = dict(best)
         for _ in range(UPSTREAM_REACH):
             reached: dict[int, float] = {}
@@ -479,7 +498,7 @@ def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
             if (
                 index in is_entry
                 and state.component.id != here
-                and likelihood >= UPSTREAM_SHARE * state.likelihood
+                and likelihood >= UPSTREAM_SHARE * state.start_likelihood
             ):
                 feeds[origin].add(index)
     return frozenset(_fed_from_outside_their_cycle(feeds))
@@ -559,15 +578,23 @@ class _SearchSpace:
     weights: list[float]
     conditional: list[bool]  # steps only some chains may take (step_allowed)
 
-    def steps_from(self, path: tuple[int, ...]) -> Iterable[tuple[int, float]]:
-        """The (next state, step cost) pairs a chain ending in ``path`` may take."""
+    def steps_from(
+        self, path: tuple[int, ...], *, detours: bool = False
+    ) -> Iterable[tuple[int, float]]:
+        """The (next state, step cost) pairs a chain ending in ``path`` may take (``detours``:
+        also back to a component for what the chain already held there)."""
         graph = self.graph
+        held = None if detours else held_before(graph, path)
         for transition_index in graph.successors[path[-1]]:
             transition = graph.transitions[transition_index]
             target = transition.target
             if target in path or self.to_sink[target] == math.inf:
                 continue
-            if self.conditional[transition_index] and not step_allowed(graph, path, transition):
+            if held and not _gains_on_return(graph.states[target], held):
+                continue
+            if self.conditional[transition_index] and not step_allowed(
+                graph, path, transition, detours=True
+            ):
                 continue
             yield target, self.weights[transition_index]
 
@@ -596,7 +623,7 @@ class _SearchSpace:
                 return True
             if len(extended) > self.query.max_hops:
                 continue
-            for target, weight in self.steps_from(extended):
+            for target, weight in self.steps_from(extended, detours=True):
                 next_cost = cost + weight
                 next_estimate = next_cost + self.to_sink[target]
                 if next_estimate <= budget:
@@ -626,7 +653,7 @@ def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     for index in start_states(graph, query):
         state = graph.states[index]
         if _entry_allowed(state, query) and to_sink[index] < math.inf:
-            cost = -math.log(state.likelihood)
+            cost = -math.log(state.start_likelihood)
             heap.append((cost + to_sink[index], (index,), cost))
     heapq.heapify(heap)
 
@@ -669,7 +696,10 @@ def _group(graph: AttackGraph, path: tuple[int, ...], query: ChainQuery) -> Any:
     components = [graph.states[i].component.id for i in path]
     if query.distinct == "pair":
         return (components[0], components[-1])
-    return tuple(c for n, c in enumerate(components) if n == 0 or components[n - 1] != c)
+    # Interchangeable components are one place the attack passes, whichever of them it takes.
+    siblings = graph.siblings
+    places = [siblings.get(c, c) for c in components]
+    return tuple(p for n, p in enumerate(places) if n == 0 or places[n - 1] != p)
 
 
 def _flow_move(transition: Transition) -> tuple[str, str] | None:
@@ -794,7 +824,44 @@ def is_conditional(graph: AttackGraph, transition: Transition) -> bool:
     )
 
 
-def step_allowed(graph: AttackGraph, path: Sequence[int], transition: Transition) -> bool:
+#: What holding a capability at a component already gives there: code execution owns it (all
+#: but data brought back from elsewhere), and steering it includes putting content in it.
+_IMPLIES = {
+    Capability.EXECUTE: frozenset(
+        {Capability.EXECUTE, Capability.CONTROL, Capability.INFLUENCE, Capability.TAMPER,
+         Capability.DISRUPT}
+    ),
+    Capability.CONTROL: frozenset({Capability.CONTROL, Capability.INFLUENCE}),
+}  # fmt: skip
+
+
+def held_before(graph: AttackGraph, path: Sequence[int]) -> dict[str, set[Capability | None]]:
+    """What the chain held at each component it has left (not at its last component): where a
+    step back to it must gain something (:func:`_gains_on_return`)."""
+    states = graph.states
+    here = states[path[-1]].component.id
+    held: dict[str, set[Capability | None]] = {}
+    for index in path:
+        state = states[index]
+        if state.component.id != here:
+            capability = state.threat.capability
+            held.setdefault(state.component.id, set()).update(
+                _IMPLIES.get(capability, (capability,))  # type: ignore[arg-type]
+            )
+    return held
+
+
+def _gains_on_return(target: State, held: dict[str, set[Capability | None]]) -> bool:
+    """Whether a step back to a component the chain has left gives the attacker something new
+    there: data brought back, or a stronger hold (a hijacked agent that a model's answer then
+    steers). Coming back for what the chain already had is a detour, not another attack."""
+    before = held.get(target.component.id)
+    return before is None or target.threat.capability not in before
+
+
+def step_allowed(
+    graph: AttackGraph, path: Sequence[int], transition: Transition, *, detours: bool = False
+) -> bool:
     """Whether a chain ending in ``path`` may continue with ``transition``.
 
     A response answers the request that caused it: when the chain entered its last component
@@ -808,6 +875,10 @@ def step_allowed(graph: AttackGraph, path: Sequence[int], transition: Transition
     of a store goes back to that reader (:func:`_read_goes_to`). And what the attacker holds at
     the start (a secret found in a store) is theirs: a chain does not carry it on.
     """
+    if not detours and not _gains_on_return(
+        graph.states[transition.target], held_before(graph, path)
+    ):
+        return False
     if _is_carry(graph, transition) and _attacker_holds(graph, path):
         return False
     if len(path) < 2:
@@ -823,13 +894,19 @@ def step_allowed(graph: AttackGraph, path: Sequence[int], transition: Transition
 
 
 def make_chain(
-    graph: AttackGraph, path: Sequence[int], rank: int, *, assumed_breach: bool = False
+    graph: AttackGraph,
+    path: Sequence[int],
+    rank: int,
+    *,
+    assumed_breach: bool = False,
+    variants: tuple[tuple[tuple[str, ...], float], ...] = (),
 ) -> Chain:
     """Build a :class:`Chain` (with explanations) from a path of state indexes."""
     catalog = graph.catalog
     steps: list[ChainStep] = []
     first = graph.states[path[0]]
-    steps.append(ChainStep(first, None, first.likelihood, atlas_links(catalog, first.threat.atlas)))
+    evidence = atlas_links(catalog, first.threat.atlas)
+    steps.append(ChainStep(first, None, first.start_likelihood, evidence))
     for source, target in pairwise(path):
         transition = _transition_between(graph, source, target)
         state = graph.states[target]
@@ -840,7 +917,53 @@ def make_chain(
     likelihood, risk = path_risk(graph, path)
     impact = chain_impact(graph, path)
     band = band_for(likelihood, impact)
-    return Chain(rank, tuple(steps), likelihood, impact, risk, band, assumed_breach)
+    return Chain(rank, tuple(steps), likelihood, impact, risk, band, assumed_breach, variants)
+
+
+#: How many combinations of interchangeable components a chain's variants are looked for in.
+VARIANT_LIMIT = 64
+
+
+def sibling_groups(graph: AttackGraph) -> dict[str, tuple[str, ...]]:
+    """Every component that has interchangeable twins, with the whole group in model order."""
+    groups: dict[str, list[str]] = {}
+    for member, first in graph.siblings.items():
+        groups.setdefault(first, [first]).append(member)
+    return {member: tuple(group) for group in groups.values() for member in group}
+
+
+def chain_variants(
+    graph: AttackGraph, path: Sequence[int], groups: dict[str, tuple[str, ...]]
+) -> tuple[tuple[tuple[str, ...], float], ...]:
+    """The same chain through interchangeable components: (route, risk) of each variant that
+    the graph has, best first (at most :data:`VARIANT_LIMIT` combinations are tried).
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> analysis = mg.analyze(mg.example("netmon"))
+    >>> chain_variants(analysis.attack_graph, (0, 1), {})
+    ()
+    """
+    keys = [graph.states[i].key for i in path]
+    places = list(dict.fromkeys(c for c, _ in keys if c in groups))
+    if not places:
+        return ()
+    found: dict[tuple[str, ...], float] = {}
+    for choice in itertools.islice(
+        itertools.product(*(groups[c] for c in places)), VARIANT_LIMIT
+    ):
+        swap = dict(zip(places, choice, strict=True))
+        if all(a == b for a, b in swap.items()):
+            continue
+        taken = {c for c, _ in keys if c not in swap}
+        if len(set(choice)) < len(choice) or taken & set(choice):
+            continue  # two places of the chain would be one component
+        risk = risk_of(graph, [(swap.get(c, c), t) for c, t in keys])
+        if risk is not None:
+            route = [swap.get(c, c) for c, _ in keys]
+            found[tuple(c for n, c in enumerate(route) if n == 0 or route[n - 1] != c)] = risk
+    return tuple(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
 
 def search_chains(graph: AttackGraph, query: ChainQuery) -> list[Chain]:
@@ -859,9 +982,17 @@ def search_chains(graph: AttackGraph, query: ChainQuery) -> list[Chain]:
     # The search allocates many short-lived, acyclic objects: the collector would only re-scan
     # the graph (see maestro_graph.perf.paused_gc).
     with paused_gc():
+        paths = search_paths(graph, query)
+        groups = sibling_groups(graph) if query.distinct == "route" else {}
         return [
-            make_chain(graph, path, rank, assumed_breach=query.assume_breach)
-            for rank, path in enumerate(search_paths(graph, query), start=1)
+            make_chain(
+                graph,
+                path,
+                rank,
+                assumed_breach=query.assume_breach,
+                variants=chain_variants(graph, path, groups),
+            )
+            for rank, path in enumerate(paths, start=1)
         ]
 
 

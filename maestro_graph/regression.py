@@ -1097,7 +1097,7 @@ def _current_steps(analysis: Analysis, chain: ChainSnapshot) -> list[float | Non
         path = [graph.state_index[key] for key in chain.keys]
     except KeyError:
         return []
-    likelihoods: list[float | None] = [graph.states[path[0]].likelihood]
+    likelihoods: list[float | None] = [graph.states[path[0]].start_likelihood]
     for source, target in pairwise(path):
         found = next(
             (

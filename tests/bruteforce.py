@@ -17,8 +17,11 @@ from maestro_graph.ranking import (
 )
 
 
-def _every_chain(graph: AttackGraph, query: ChainQuery) -> dict[tuple[int, ...], float]:
-    """Every qualifying chain (within the hop bound, min_risk aside) and its risk."""
+def _every_chain(
+    graph: AttackGraph, query: ChainQuery, *, detours: bool = False
+) -> dict[tuple[int, ...], float]:
+    """Every qualifying chain (within the hop bound, min_risk aside) and its risk; with
+    ``detours``, also those that come back to a component for what they held there."""
     final = _final_states(graph, query)
     chains: dict[tuple[int, ...], float] = {}
 
@@ -29,7 +32,9 @@ def _every_chain(graph: AttackGraph, query: ChainQuery) -> dict[tuple[int, ...],
         if len(path) - 1 < query.max_hops:
             for transition_index in graph.successors[last]:
                 transition = graph.transitions[transition_index]
-                if transition.target not in path and step_allowed(graph, path, transition):
+                if transition.target not in path and step_allowed(
+                    graph, path, transition, detours=detours
+                ):
                     visit((*path, transition.target))
 
     for index in start_states(graph, query):
@@ -53,7 +58,12 @@ def _longest_continuations(graph: AttackGraph, chains: dict) -> dict[tuple[int, 
 
 def brute_force_paths(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     chains = _every_chain(graph, query)
-    continuations = _longest_continuations(graph, chains) if folds_stages(query) else {}
+    # A stage is judged against every longer chain, detours included (ranking.continues_strongly).
+    continuations = (
+        _longest_continuations(graph, _every_chain(graph, query, detours=True))
+        if folds_stages(query)
+        else {}
+    )
     found: dict[object, tuple[tuple, tuple[int, ...]]] = {}
     for path, risk in chains.items():
         if path in continuations and is_stage_of(risk, continuations[path]):

@@ -194,19 +194,20 @@ def test_netmon_memory_cascade_in_top_3(run_cli):
     assert "rule " in explained and "ATLAS:" in explained
 
 
-def test_rag_agent_rag_to_ecosystem_chain_in_top_10():
-    chains = mg.analyze(mg.example("rag-agent")).paths(top=10)
-
-    def shape(chain):
-        layers = [s.layer for s in chain.steps]
-        return (
-            layers[0] is Layer.L2
-            and Layer.L1 in layers
-            and any(layer in (Layer.L3, Layer.L4) for layer in layers[layers.index(Layer.L1) :])
-            and layers[-1] is Layer.L7
-        )
-
-    assert any(shape(c) for c in chains), [c.path_text for c in chains]
+@pytest.mark.parametrize("source", ["partner_docs", "web_pages"])
+def test_rag_agent_rag_poisoning_is_the_best_chain_from_each_rag_source(source):
+    # The example's RAG sources are behind two controls (data-validation on the ingestion
+    # pipeline, a guardrail on the prompt), so its unguarded doors (the model hub, the gateway)
+    # lead the default ranking; from a source, the seed's mechanism comes first.
+    chains = mg.analyze(mg.example("rag-agent")).paths(top=3, entry=[source])
+    layers = [s.layer for s in chains[0].steps]
+    assert (
+        layers[0] is Layer.L2
+        and Layer.L1 in layers
+        and any(layer in (Layer.L3, Layer.L4) for layer in layers[layers.index(Layer.L1) :])
+        and layers[-1] is Layer.L7
+    ), chains[0].path_text
+    assert chains[0].route[:4] == (source, "ingest", "vector_store", "rag")
 
 
 def test_multi_agent_matrix_has_a_chain_wherever_pairs_exist():

@@ -39,6 +39,17 @@ def describe_query(query: ChainQuery) -> str:
     return "; ".join(parts)
 
 
+def describe_variants(chain: Chain) -> str:
+    """``"+ 2 variants through interchangeable components: gemini_cli, q_cli"``."""
+    shown = set(chain.route)
+    others = dict.fromkeys(c for route, _ in chain.variants for c in route if c not in shown)
+    count = len(chain.variants)
+    return (
+        f"+ {count} variant{'s' if count != 1 else ''} through interchangeable components: "
+        + ", ".join(others)
+    )
+
+
 def render_table(
     model: SystemModel, chains: Sequence[Chain], query: ChainQuery, *, explain: bool = False
 ) -> str:
@@ -68,6 +79,8 @@ def render_table(
     body = [lines[0]]
     for chain, line in zip(chains, lines[1:], strict=True):
         body += [line, f"      {chain.path_text}"]
+        if chain.variants:
+            body.append(f"      {describe_variants(chain)}")
     text = f"{head}\n\n" + "\n".join(body)
     if explain:
         text += "\n\n" + "\n\n".join(chain.explain() for chain in chains)
@@ -142,7 +155,8 @@ def render_markdown(model: SystemModel, chains: Sequence[Chain], query: ChainQue
             f"{c.likelihood:.4f}",
             f"{c.impact:.2f}",
             c.signature,
-            " → ".join(f"`{s.component}[{s.threat}]`" for s in c.steps),
+            " → ".join(f"`{s.component}[{s.threat}]`" for s in c.steps)
+            + (f" ({describe_variants(c)})" if c.variants else ""),
         ]
         for c in chains
     ]
