@@ -160,12 +160,17 @@ def test_a_host_foothold_does_not_wander_back() -> None:
     second foothold: that chain is the first one with a detour."""
     model = _model(
         [
-            {"id": "pypi", "layer": "L7", "kind": "package_index", "exposure": "public",
-             "trust": "untrusted"},
+            {
+                "id": "pypi",
+                "layer": "L7",
+                "kind": "package_index",
+                "exposure": "public",
+                "trust": "untrusted",
+            },
             {"id": "lib", "layer": "L3", "kind": "framework"},
             {"id": "app", "layer": "L3", "kind": "agent"},
             {"id": "host", "layer": "L4", "kind": "host", "criticality": 5},
-        ],  # fmt: skip
+        ],
         [
             {"from": "pypi", "to": "lib", "kind": "supplies"},
             {"from": "lib", "to": "app", "kind": "supplies"},
