@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import maestro_graph as mg
 from maestro_graph.layers import Layer
 from maestro_graph.model import SystemModel
-from maestro_graph.propagation import build_attack_graph
+from maestro_graph.propagation import REASONING_MODEL_KINDS, build_attack_graph
 from maestro_graph.ranking import ChainQuery, conditional_steps, is_conditional, search_paths
 
 from .bruteforce import brute_force_paths
@@ -109,12 +109,13 @@ def test_removing_a_flow_never_adds_a_chain(model, data):
     # Two kinds of flow change what a component is rather than what reaches it: without its
     # invokes flow to a model an agent reasons itself (and is injected directly), and without a
     # governs flow a guard no longer cuts steps. Every other flow only ever adds movement.
-    layers = {c.id: c.layer for c in model.components}
+    # A model is known by its kind (an L1 model or a hosted ai_service_api), not its layer.
+    kinds = {c.id: c.kind for c in model.components}
     plain = [
         i
         for i, f in enumerate(model.flows)
         if f.kind.value != "governs"
-        and not (f.kind.value == "invokes" and layers[f.target] is Layer.L1)
+        and not (f.kind.value == "invokes" and kinds[f.target] in REASONING_MODEL_KINDS)
     ]
     assume(plain)
     dropped = data.draw(st.sampled_from(plain))
