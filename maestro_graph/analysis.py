@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 #: Most transitions a chain may have unless the caller says otherwise.
-DEFAULT_MAX_HOPS = 10
+DEFAULT_MAX_HOPS = 14
 #: The gate (check, baseline, diff) enumerates every chain above a band, not a top N, so it keeps
 #: the shorter bound until it scales to longer chains.
 GATE_MAX_HOPS = 6
@@ -53,7 +53,7 @@ GATE_MAX_HOPS = 6
 RISK_MATRIX_TOP = 50
 #: The hop bound cannot be raised past this: chains longer than this are not meaningful
 #: explanations, and the search space grows exponentially with it.
-MAX_HOPS_LIMIT = 12
+MAX_HOPS_LIMIT = 16
 
 
 class Chains(Sequence[Chain]):

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from maestro_graph import __version__
+from maestro_graph.analysis import DEFAULT_MAX_HOPS, GATE_MAX_HOPS, MAX_HOPS_LIMIT
 from maestro_graph.api import example_path, examples
 from maestro_graph.api import load_model as api_load_model
 from maestro_graph.catalog import Catalog, load_catalog
@@ -377,8 +378,8 @@ def _chain_options(command: F) -> F:
         ),
         click.option(
             "--max-hops",
-            type=click.IntRange(min=1, max=12),
-            default=10,
+            type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
+            default=DEFAULT_MAX_HOPS,
             show_default=True,
             help="Most transitions in a chain.",
         ),
@@ -554,8 +555,8 @@ def paths(
 @model_input
 @click.option(
     "--max-hops",
-    type=click.IntRange(min=1, max=12),
-    default=10,
+    type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
+    default=DEFAULT_MAX_HOPS,
     show_default=True,
     help="Most transitions in a chain.",
 )
@@ -700,7 +701,7 @@ def components(
 )
 @click.option(
     "--max-hops",
-    type=click.IntRange(min=1, max=12),
+    type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
     default=8,
     show_default=True,
     help="Most transitions in a chain.",
@@ -920,8 +921,8 @@ _BAND_NAMES = ["low", "medium", "high", "critical"]
 def _max_hops_option(command: F) -> F:
     return click.option(
         "--max-hops",
-        type=click.IntRange(min=1, max=12),
-        default=6,
+        type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
+        default=GATE_MAX_HOPS,
         show_default=True,
         help="Most transitions in a chain.",
     )(command)
@@ -1199,8 +1200,8 @@ def check_command(
 )
 @click.option(
     "--max-hops",
-    type=click.IntRange(min=1, max=12),
-    default=10,
+    type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
+    default=DEFAULT_MAX_HOPS,
     show_default=True,
     help="Most transitions in a chain.",
 )

@@ -291,26 +291,40 @@ class SystemModel(_ModelPart):
         >>> model.interchangeable()
         {'cli_b': 'cli_a'}
         """
+        attacker = self.attacker
+        entry = set(attacker.entry or ()) if attacker else set()
+        targets = set(attacker.targets or ()) if attacker else set()
+        # Flows are compared only between components alike in everything else.
+        alike: dict[tuple, list[Component]] = defaultdict(list)
+        for c in self.components:
+            key = (
+                c.kind, c.layer, c.exposure, c.trust, c.criticality, tuple(sorted(c.controls)),
+                c.id in entry, c.id in targets,
+            )  # fmt: skip
+            alike[key].append(c)
+        candidates = {c.id for group in alike.values() if len(group) > 1 for c in group}
+        if not candidates:
+            return {}
         where: dict[str, list[tuple[str, str, str, tuple[str, ...]]]] = {
-            c.id: [] for c in self.components
+            c: [] for c in candidates
         }
         for flow in self.flows:
-            controls = tuple(sorted(flow.controls))
-            where[flow.source].append(("out", flow.kind.value, flow.target, controls))
-            where[flow.target].append(("in", flow.kind.value, flow.source, controls))
-        attacker = self.attacker
-        first: dict[tuple, str] = {}
+            controls = flow.controls if len(flow.controls) < 2 else tuple(sorted(flow.controls))
+            # The kind is a str enum: it sorts and hashes as its value.
+            if flow.source in candidates:
+                where[flow.source].append(("out", flow.kind, flow.target, controls))
+            if flow.target in candidates:
+                where[flow.target].append(("in", flow.kind, flow.source, controls))
         mapping: dict[str, str] = {}
-        for c in self.components:
-            place = (
-                c.kind, c.layer, c.exposure, c.trust, c.criticality, tuple(sorted(c.controls)),
-                tuple(sorted(where[c.id])),
-                attacker is not None and attacker.entry is not None and c.id in attacker.entry,
-                attacker is not None and attacker.targets is not None and c.id in attacker.targets,
-            )  # fmt: skip
-            representative = first.setdefault(place, c.id)
-            if representative != c.id:
-                mapping[c.id] = representative
+        for group in alike.values():
+            if len(group) < 2:
+                continue
+            first: dict[tuple, str] = {}
+            for c in group:
+                place = tuple(sorted(where[c.id]))
+                representative = first.setdefault(place, c.id)
+                if representative != c.id:
+                    mapping[c.id] = representative
         return mapping
 
     def entry_components(self) -> tuple[Component, ...]:

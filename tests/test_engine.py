@@ -291,7 +291,7 @@ def test_paths_csv_md_and_filters(run_cli):
         ),
         (["--entry", "nobody"], "no component 'nobody'"),
         (["--top", "0"], "0 is not in the range x>=1"),
-        (["--max-hops", "40"], "40 is not in the range 1<=x<=12"),
+        (["--max-hops", "40"], "40 is not in the range 1<=x<=16"),
     ],
 )
 def test_paths_bad_options_exit_2(run_cli, args, message):

@@ -1,8 +1,8 @@
 """The incident corpus (tests/incidents/): documented attacks, and what the default query finds.
 
-Issue 9 asks for every source chain in the default top 10. That is not reached yet; the recall
-asserted here is the floor measured when the corpus landed (``make incidents`` prints the whole
-table), so a change to the rules or the engine can raise it but never lower it unnoticed.
+Issue 9's goal: at least 90% of the source chains in the default top 10, and every one in the
+top 50. The floors asserted here are what ``make incidents`` measured (it prints the whole
+table), so a change to the rules or the engine can raise them but never lower them unnoticed.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ NAMES = incident_names()
 CHAINS = [chain for name in NAMES for chain in source_chains(name)]
 
 #: Measured with `make incidents`: 7 of 41 in the top 10 and 17 in the top 50 when the corpus
-#: landed; 32 and 39 after the capability semantics were recalibrated on it.
-TOP_10_FLOOR = 32
-TOP_50_FLOOR = 39
+#: landed; 32 and 39 after the capability semantics were recalibrated on it; 38 and 41 with
+#: detours left out, interchangeable components folded and a 14-hop bound.
+TOP_10_FLOOR = 38
+TOP_50_FLOOR = 41
 
 
 def test_the_corpus_is_large_enough():
@@ -49,6 +50,14 @@ def test_recall_does_not_fall_below_the_measured_floor():
     in_top_50 = [chain.id for chain in CHAINS if rank_of(chain, 50) is not None]
     assert len(in_top_10) >= TOP_10_FLOOR, in_top_10
     assert len(in_top_50) >= TOP_50_FLOOR, in_top_50
+
+
+def test_recall_meets_the_goal():
+    found_10 = sum(rank_of(chain, 10) is not None for chain in CHAINS)
+    found_50 = sum(rank_of(chain, 50) is not None for chain in CHAINS)
+    assert found_10 >= 0.9 * len(CHAINS), f"{found_10}/{len(CHAINS)} in the top 10"
+    missing = [c.id for c in CHAINS if rank_of(c, 50) is None]
+    assert found_50 == len(CHAINS), missing
 
 
 def test_the_users_coding_agent_reaches_ci_and_users_start_chains():
