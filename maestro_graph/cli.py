@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import gc
+import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -119,10 +121,32 @@ def output_option(command: F) -> F:
     )(command)
 
 
+def command_inputs() -> list[str]:
+    """The files and folders the running command reads (its path arguments and options other
+    than ``-o``), which no output may replace."""
+    context = click.get_current_context(silent=True)
+    found: list[str] = []
+    while context is not None:
+        for name, value in context.params.items():
+            values = value if isinstance(value, tuple | list) else (value,)
+            found += [
+                v for v in values if name != "output" and isinstance(v, str) and os.path.exists(v)
+            ]
+        context = context.parent
+    return found
+
+
+def write_file(output: str, data: str | bytes) -> None:
+    """Write an output file atomically, refusing the command's own inputs (exit 2 on failure)."""
+    from maestro_graph.writing import write_output
+
+    write_output(output, data, inputs=command_inputs())
+
+
 def emit(text: str, output: str | None) -> None:
     """Print, or write to a file when ``-o`` was given."""
     if output:
-        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        write_file(output, text if text.endswith("\n") else text + "\n")
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text)
@@ -1276,7 +1300,9 @@ def plot(
         fig = figures.plot_architecture(model, [ranked[rank - 1] for rank in wanted])
     else:
         fig = figures.plot_architecture(model)
-    figures.save_figure(fig, path, dpi=dpi)
+    buffer = io.BytesIO()
+    figures.save_figure(fig, buffer, format=figures.check_format(path), dpi=dpi)
+    write_file(path, buffer.getvalue())
     click.echo(f"wrote {path}")
 
 
