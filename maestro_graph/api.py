@@ -95,9 +95,10 @@ def example_path(name: str) -> Path:
     MaestroInputError
         For an unknown name, listing the bundled ones.
     """
+    names = example_names()
     path = EXAMPLES_DIR / f"{name}.yaml"
-    if not path.is_file():
-        names = example_names()
+    # Only a bundled name: "../x" or "/abs/x" would load a file outside the examples.
+    if name not in names or not path.is_file():
         raise MaestroInputError.single(
             "--example",
             None,

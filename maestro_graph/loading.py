@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -434,6 +435,19 @@ def _parse_json(text: str, source: str, limits: Limits) -> Document:
     return Document(data, source, text=text, limits=limits)
 
 
+def _file_type(mode: int) -> str:
+    """``"a named pipe"``, ``"a device"``, ... for a file that is not a regular one."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (reading it could wait forever)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
 def read_document(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read a YAML or JSON file (by suffix: ``.json`` is JSON, anything else YAML).
 
@@ -445,30 +459,39 @@ def read_document(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Docum
     path = Path(path)
     source = str(path)
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except FileNotFoundError:
         raise MaestroInputError.single(source, None, "file not found") from None
     except OSError as error:
         raise MaestroInputError.single(
             source, None, f"cannot read file: {error.strerror}"
         ) from None
-    if path.is_dir():
-        raise MaestroInputError.single(source, None, "is a directory, expected a YAML or JSON file")
-    if size > limits.max_file_bytes:
+    if not stat.S_ISREG(status.st_mode):
         raise MaestroInputError.single(
-            source,
-            None,
-            f"file is {size:,} bytes, more than the limit of {limits.max_file_bytes:,} "
-            "(raise it with --max-file-bytes if the model is really this large)",
+            source, None, f"is {_file_type(status.st_mode)}, expected a YAML or JSON file"
+        )
+    too_large = (
+        f"more than the limit of {limits.max_file_bytes:,} "
+        "(raise it with --max-file-bytes if the model is really this large)"
+    )
+    if status.st_size > limits.max_file_bytes:
+        raise MaestroInputError.single(
+            source, None, f"file is {status.st_size:,} bytes, {too_large}"
         )
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise MaestroInputError.single(source, None, f"not UTF-8 text ({error.reason})") from None
+        # Read at most one byte past the limit: the size a file reports can change, or lie.
+        with path.open("rb") as handle:
+            raw = handle.read(limits.max_file_bytes + 1)
     except OSError as error:
         raise MaestroInputError.single(
             source, None, f"cannot read file: {error.strerror}"
         ) from None
+    if len(raw) > limits.max_file_bytes:
+        raise MaestroInputError.single(source, None, f"file grew while read, {too_large}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise MaestroInputError.single(source, None, f"not UTF-8 text ({error.reason})") from None
     return parse_document(text, source, is_json=path.suffix.lower() == ".json", limits=limits)
 
 

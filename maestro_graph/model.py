@@ -44,8 +44,10 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
 from maestro_graph.flows import FLOW_KIND_MEANINGS, FlowKind
@@ -191,6 +193,16 @@ class SystemModel(_ModelPart):
 
     _by_id: dict[str, Component] = PrivateAttr(default_factory=dict)
     _document: Document | None = PrivateAttr(default=None)
+
+    @field_validator("maestro", mode="before")
+    @classmethod
+    def _version_is_a_number(cls, value: Any) -> Any:
+        # YAML's `true` equals 1 in Python: it is not format version 1.
+        if isinstance(value, bool):
+            raise PydanticCustomError(
+                "literal_error", "unsupported format version", {"expected": "1"}
+            )
+        return value
 
     @model_validator(mode="after")
     def _check_references(self, info: ValidationInfo) -> SystemModel:

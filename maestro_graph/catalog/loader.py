@@ -413,13 +413,14 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
                 )
             )
         for section, path in files:
-            digest.update(f"{folder}/{path.relative_to(directory)}\n".encode())
-            digest.update(path.read_bytes())
             try:
                 document = read_document(path)
             except MaestroInputError as error:
                 collector.problems.extend(error.problems)
                 continue
+            digest.update(f"{folder}/{path.relative_to(directory)}\n".encode())
+            # A regular file of bounded size: read_document checked both.
+            digest.update(path.read_bytes())
             if section == "kinds":
                 _read_kinds(document, folder, collector)
             elif section == "guards":

@@ -1,0 +1,111 @@
+"""Hostile input ends in one message and exit 2: never a hang, a traceback or a wrong answer.
+
+Each case is one of issue 10's findings: a file that is not a regular file (a named pipe would
+block the read forever, a device never ends), a rule folder with such a file in it, an example
+name that walks out of the bundled examples, and ``maestro: true`` read as version 1.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import maestro_graph as mg
+from maestro_graph.cli import main
+from maestro_graph.errors import MaestroInputError
+
+from .conftest import VALID_MODEL
+
+RULES = Path(mg.__file__).parent.parent / "rules"
+
+
+def _run(*args: object):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _fails_cleanly(result, *expected: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for text in expected:
+        assert text in result.output, result.output
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_as_the_model_is_refused_without_reading_it(tmp_path):
+    pipe = tmp_path / "model.yaml"
+    os.mkfifo(pipe)  # nobody writes to it: opening it to read would block forever
+    _fails_cleanly(_run("validate", pipe), "is a named pipe", "expected a YAML or JSON file")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_an_endless_device_as_the_model_is_refused(device):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    _fails_cleanly(_run("paths", device), f"{device}: is a device")
+
+
+def test_a_folder_as_the_model_is_refused(tmp_path):
+    _fails_cleanly(_run("threats", tmp_path), "is a directory")
+
+
+def test_a_file_that_grows_past_the_limit_while_read_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "model.yaml"
+    path.write_text(VALID_MODEL, encoding="utf-8")
+    real_stat = Path.stat
+
+    def small_stat(self, *args, **kwargs):  # the size it reports when first looked at
+        status = real_stat(self, *args, **kwargs)
+        if self == path:
+            return os.stat_result((status.st_mode, *status[1:6], 10, *status[7:]))
+        return status
+
+    monkeypatch.setattr(Path, "stat", small_stat)
+    with pytest.raises(MaestroInputError, match="file grew while read, more than the limit"):
+        mg.load_model(path, limits=mg.Limits(max_file_bytes=100))
+
+
+def _rules_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    return folder
+
+
+def test_a_folder_named_like_a_rule_file_is_one_problem(tmp_path):
+    rules = _rules_copy(tmp_path)
+    (rules / "threats" / "x.yaml").mkdir()
+    _fails_cleanly(
+        _run("validate", "--example", "netmon", "--rules", rules), "x.yaml: is a directory"
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_in_the_rules_is_one_problem(tmp_path):
+    rules = _rules_copy(tmp_path)
+    os.mkfifo(rules / "threats" / "pipe.yaml")
+    _fails_cleanly(
+        _run("validate", "--example", "netmon", "--rules", rules), "pipe.yaml: is a named pipe"
+    )
+
+
+def test_a_symlink_loop_in_the_rules_is_one_problem(tmp_path):
+    rules = _rules_copy(tmp_path)
+    loop = rules / "threats" / "loop.yaml"
+    loop.symlink_to(loop)
+    _fails_cleanly(
+        _run("validate", "--example", "netmon", "--rules", rules), "loop.yaml: cannot read file"
+    )
+
+
+@pytest.mark.parametrize("name", ["../examples/netmon", "/etc/hostname", "netmon.yaml"])
+def test_an_example_name_never_loads_a_file_outside_the_examples(name):
+    _fails_cleanly(_run("paths", "--example", name), "no bundled example", "bundled: ")
+
+
+@pytest.mark.parametrize("version", ["true", "false", "'1'", "2"])
+def test_only_the_number_1_is_format_version_1(write_model, version):
+    model = write_model(VALID_MODEL.replace("maestro: 1", f"maestro: {version}"))
+    _fails_cleanly(_run("validate", model), "maestro: unsupported format version")
