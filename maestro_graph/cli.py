@@ -1048,7 +1048,7 @@ def diff(
 @click.option(
     "--expires-in",
     metavar="DAYS",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=36_500),  # a century: far past any review cycle
     default=90,
     show_default=True,
     help="New acceptances expire this many days from today.",

@@ -18,9 +18,12 @@ Examples
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
+import re
 import stat
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,9 +214,12 @@ class _EventBuilder:
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
             return yaml.SafeLoader.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node)
-        except (yaml.YAMLError, ValueError) as error:
+        except (yaml.YAMLError, ValueError, KeyError, TypeError, OverflowError) as error:
+            # PyYAML's constructors fail in their own ways on bad text (`!!bool maybe` is a
+            # KeyError): each is a value the tag does not allow.
             kind = tag.rsplit(":", 1)[-1]
-            raise self.fail(event, f"invalid {kind} value {event.value!r}") from error
+            shown = event.value if len(event.value) <= 40 else event.value[:37] + "..."
+            raise self.fail(event, f"invalid {kind} value {shown!r}") from error
 
     def child_path(self, stack: list[_Frame]) -> Path_:
         if not self.record or not stack:
@@ -263,7 +269,7 @@ class _EventBuilder:
             finally:
                 loader.dispose()
         except yaml.YAMLError as error:
-            raise MaestroInputError([_yaml_error_problem(error, self.source)]) from None
+            raise MaestroInputError([_yaml_error_problem(error, self.source, text)]) from None
 
     def _read(self, get_event: Any) -> tuple[Any, dict[Path_, int]]:
         """Build the document from the parser's events (``get_event`` returns the next one)."""
@@ -368,7 +374,22 @@ class _EventBuilder:
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
 
 
-def _yaml_error_problem(error: yaml.YAMLError, source: str) -> Problem:
+def _line_at(text: str, position: int) -> int:
+    """The 1-based line of a character offset."""
+    return text.count("\n", 0, position) + 1
+
+
+def _yaml_error_problem(error: yaml.YAMLError, source: str, text: str) -> Problem:
+    if isinstance(error, yaml.reader.ReaderError):
+        # A character YAML does not allow: PyYAML gives its offset, users want the line.
+        character = error.character
+        shown = chr(character) if isinstance(character, int) else character
+        return Problem(
+            source,
+            _line_at(text, error.position),
+            f"invalid YAML: character {shown!r} is not allowed in a YAML file"
+            " (control characters must be written as escapes in a double-quoted string)",
+        )
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
     reason = getattr(error, "problem", None) or str(error)
@@ -430,9 +451,32 @@ def _parse_json(text: str, source: str, limits: Limits) -> Document:
         data = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
     except json.JSONDecodeError as error:
         raise MaestroInputError.single(source, error.lineno, f"invalid JSON: {error.msg}") from None
+    except RecursionError:
+        raise MaestroInputError.single(
+            source, None, "invalid JSON: nested too deeply (a model needs a few levels)"
+        ) from None
     except ValueError as error:
-        raise MaestroInputError.single(source, None, f"invalid JSON: {error}") from None
+        # Duplicate keys and over-long integers come without a position: find the text.
+        reason = str(error).split("; use sys.set_int_max_str_digits", 1)[0]
+        raise MaestroInputError.single(
+            source, _json_value_line(text, error), f"invalid JSON: {_shortened(reason)}"
+        ) from None
     return Document(data, source, text=text, limits=limits)
+
+
+def _json_value_line(text: str, error: ValueError) -> int | None:
+    duplicate = re.match(r"duplicate key (.+) in the same object", str(error))
+    if duplicate:
+        key = json.dumps(ast.literal_eval(duplicate.group(1)))
+        places = [m.start() for m in re.finditer(re.escape(key) + r"\s*:", text)]
+        return _line_at(text, places[1]) if len(places) > 1 else None
+    digits = sys.get_int_max_str_digits() + 1
+    long_number = re.search(rf"\d{{{digits},}}", text)
+    return _line_at(text, long_number.start()) if long_number else None
+
+
+def _shortened(message: str, limit: int = 200) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
 def _file_type(mode: int) -> str:

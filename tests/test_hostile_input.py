@@ -109,3 +109,57 @@ def test_an_example_name_never_loads_a_file_outside_the_examples(name):
 def test_only_the_number_1_is_format_version_1(write_model, version):
     model = write_model(VALID_MODEL.replace("maestro: 1", f"maestro: {version}"))
     _fails_cleanly(_run("validate", model), "maestro: unsupported format version")
+
+
+def _written(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_json_nested_100000_deep_is_one_message(tmp_path):
+    path = _written(tmp_path, "deep.json", "[" * 100_000 + "]" * 100_000)
+    _fails_cleanly(_run("validate", path), "nested too deeply")
+
+
+def test_yaml_nested_100000_deep_is_one_message(tmp_path):
+    path = _written(tmp_path, "deep.yaml", "a: " + "[" * 100_000 + "]" * 100_000)
+    _fails_cleanly(_run("validate", path), "deep.yaml:1: invalid YAML")
+
+
+def test_a_bad_value_for_a_standard_tag_is_located(tmp_path):
+    text = VALID_MODEL.replace("kind: vector_store", "kind: vector_store\n    tags: [!!bool maybe]")
+    _fails_cleanly(
+        _run("validate", _written(tmp_path, "m.yaml", text)), "invalid bool value 'maybe'"
+    )
+
+
+def test_a_control_character_is_reported_on_its_line(tmp_path):
+    text = VALID_MODEL.replace("name: Tiny RAG", "name: Tiny\x01RAG")
+    _fails_cleanly(
+        _run("validate", _written(tmp_path, "m.yaml", text)),
+        "m.yaml:3: invalid YAML: character '\\x01' is not allowed",
+    )
+
+
+def test_a_duplicate_json_key_is_reported_on_its_line(tmp_path):
+    path = _written(tmp_path, "m.json", '{\n  "maestro": 1,\n  "maestro": 1\n}')
+    _fails_cleanly(_run("validate", path), "m.json:3: invalid JSON: duplicate key 'maestro'")
+
+
+def test_a_5000_digit_integer_is_located_and_not_echoed(tmp_path):
+    digits = "9" * 5000
+    as_json = _written(tmp_path, "m.json", '{\n  "maestro": 1,\n  "n": ' + digits + "\n}")
+    result = _run("validate", as_json)
+    _fails_cleanly(result, "m.json:3: invalid JSON: Exceeds the limit")
+    text = VALID_MODEL.replace(
+        "kind: vector_store", f"kind: vector_store\n    criticality: {digits}"
+    )
+    result = _run("validate", _written(tmp_path, "m.yaml", text))
+    _fails_cleanly(result, "invalid int value")
+    assert len(result.output) < 1_000
+
+
+def test_an_expiry_past_the_calendar_is_a_usage_error():
+    result = _run("baseline", "--example", "netmon", "--expires-in", "99999999")
+    _fails_cleanly(result, "--expires-in")
