@@ -181,6 +181,9 @@ class _EventBuilder:
         self.lines: dict[Path_, int] = {}
         self.anchors: dict[str, Any] = {}
         self.expanded = 0
+        # No list in a model may be longer than the largest count limit: refusing it as it is
+        # read spares building a million entries only to refuse them afterwards.
+        self.max_items = max(limits.max_components, limits.max_flows)
         self.resolver = yaml.resolver.Resolver()
         self.implicit_starts = frozenset(k for k in self.resolver.yaml_implicit_resolvers if k)
 
@@ -221,6 +224,13 @@ class _EventBuilder:
             shown = event.value if len(event.value) <= 40 else event.value[:37] + "..."
             raise self.fail(event, f"invalid {kind} value {shown!r}") from error
 
+    def too_many_items(self) -> str:
+        return (
+            f"a list of more than {self.max_items:,} items, longer than any list a model within "
+            "the limits has (raise --max-components or --max-flows if the model is really "
+            "this large)"
+        )
+
     def child_path(self, stack: list[_Frame]) -> Path_:
         if not self.record or not stack:
             return ()
@@ -235,6 +245,8 @@ class _EventBuilder:
         frame.size += size
         if not frame.is_map:
             frame.container.append(value)
+            if len(frame.container) > self.max_items:
+                raise self.fail(event, self.too_many_items())
             return None
         if frame.expect_key:  # the value is a key
             if value is _MERGE:
@@ -315,6 +327,8 @@ class _EventBuilder:
                 elif not frame.is_map:  # the common cases of attach(), inline
                     frame.size += 1
                     frame.container.append(value)
+                    if len(frame.container) > self.max_items:
+                        raise self.fail(event, self.too_many_items())
                 elif not at_key and frame.key is not _MERGE and not record:
                     frame.size += 1
                     frame.container[frame.key] = value

@@ -163,3 +163,15 @@ def test_a_5000_digit_integer_is_located_and_not_echoed(tmp_path):
 def test_an_expiry_past_the_calendar_is_a_usage_error():
     result = _run("baseline", "--example", "netmon", "--expires-in", "99999999")
     _fails_cleanly(result, "--expires-in")
+
+
+def test_a_list_longer_than_every_limit_is_refused_while_it_is_read(tmp_path):
+    flows = "".join("  - {from: web, to: kb, kind: data}\n" for _ in range(30))
+    text = VALID_MODEL.split("flows:")[0] + "flows:\n" + flows
+    path = _written(tmp_path, "m.yaml", text)
+    limits = mg.Limits(max_components=5, max_flows=20)
+    with pytest.raises(MaestroInputError) as raised:
+        mg.load_model(path, limits=limits)
+    (problem,) = raised.value.problems
+    assert "a list of more than 20 items" in problem.message
+    assert problem.line is not None and problem.line > 20  # stopped at the 21st flow's line
