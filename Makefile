@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint clean bench incidents
+.PHONY: demo test lint clean bench incidents fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: lint
 
 incidents: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.incident_corpus
+
+# A long fuzzing run (make test runs 60 examples per property; this runs 2,000).
+fuzz: $(VENV)/.installed-dev
+	MAESTRO_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/test_fuzz.py -q
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run.py
