@@ -33,7 +33,7 @@ from maestro_graph.mitigation import (
 from maestro_graph.model import SystemModel
 from maestro_graph.progress import Progress
 from maestro_graph.propagation import AttackGraph, build_attack_graph
-from maestro_graph.ranking import Chain, ChainQuery, search_chains
+from maestro_graph.ranking import SEARCH_BUDGET, Chain, ChainQuery, search_chains
 from maestro_graph.risk import Band, RiskSettings, band_floor
 from maestro_graph.threats import LayerCoverage, ThreatFinding, enumerate_threats, layer_coverage
 
@@ -313,6 +313,7 @@ class Analysis:
         distinct: str = "route",
         assume_breach: bool = False,
         fold_stages: bool = True,
+        search_budget: int = SEARCH_BUDGET,
     ) -> ChainQuery:
         """Check chain-search options and turn them into a :class:`ChainQuery`.
 
@@ -354,6 +355,7 @@ class Analysis:
             distinct=distinct,  # type: ignore[arg-type]
             assume_breach=assume_breach,
             fold_stages=fold_stages,
+            search_budget=search_budget,
         )
 
     def paths(self, **options: object) -> Chains:

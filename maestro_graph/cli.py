@@ -12,6 +12,7 @@ import io
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from maestro_graph.errors import MaestroInputError
 from maestro_graph.layers import Layer
 from maestro_graph.loading import DEFAULT_LIMITS, Limits
 from maestro_graph.model import SystemModel, json_schema
+from maestro_graph.ranking import SEARCH_BUDGET, SearchBudgetWarning
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,7 +40,14 @@ class MaestroGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", SearchBudgetWarning)
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    for warning in caught:
+                        if issubclass(warning.category, SearchBudgetWarning):
+                            click.echo(f"warning: {warning.message}", err=True)
         except MaestroInputError as error:
             for problem in error.problems:
                 click.echo(f"error: {problem}", err=True)
@@ -479,6 +488,14 @@ def _chain_options(command: F) -> F:
     "--explain", is_flag=True, help="Tell each chain hop by hop: rule, flow, ATLAS, controls."
 )
 @click.option(
+    "--search-budget",
+    type=click.IntRange(min=1),
+    default=SEARCH_BUDGET,
+    show_default=True,
+    help="Most partial chains the search queues; past it, it stops with a warning "
+    "(dense graphs only: the bundled examples need under 5,000).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["table", "json", "csv", "md", "sarif", "dot", "mermaid"]),
@@ -502,6 +519,7 @@ def paths(
     distinct: str,
     assume_breach: bool,
     explain: bool,
+    search_budget: int,
     output_format: str,
     output: str | None,
     assumed: tuple[str, ...],
@@ -538,6 +556,7 @@ def paths(
         cross_layer_only=cross_layer_only,
         distinct=distinct,
         assume_breach=assume_breach,
+        search_budget=search_budget,
     )
     from maestro_graph.ranking import search_chains
 

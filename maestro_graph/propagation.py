@@ -124,6 +124,19 @@ class AttackGraph:
     #: component id -> the first component interchangeable with it (SystemModel.interchangeable)
     siblings: dict[str, str] = field(default_factory=dict)
 
+    _by_target: dict[int, dict[int, int]] = field(default_factory=dict, repr=False)
+
+    def steps_by_target(self, source: int) -> dict[int, int]:
+        """Target state -> transition index for the transitions out of ``source`` (worked out
+        on first use, for states with many)."""
+        found = self._by_target.get(source)
+        if found is None:
+            transitions = self.transitions
+            found = self._by_target[source] = {
+                transitions[i].target: i for i in self.successors[source]
+            }
+        return found
+
     @property
     def state_count(self) -> int:
         """How many states the graph has."""

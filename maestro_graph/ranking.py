@@ -30,8 +30,9 @@ import hashlib
 import heapq
 import itertools
 import math
+import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -53,6 +54,11 @@ from maestro_graph.threats import AtlasEvidence, atlas_links
 # chain that ties the N-th best.
 _COST_SLACK = 1e-9
 _IMPACT_SCALE = 5.0
+
+
+#: Partial chains a search may queue by default: 10 times what the largest bundled or corpus
+#: model needs (25,000), and under 100 MB.
+SEARCH_BUDGET = 250_000
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,11 @@ class ChainQuery:
     fold_stages : bool
         With ``distinct="route"``: leave out a chain that is a stage of a longer one (see
         :func:`search_paths`). Gates and the layer matrix turn it off: they judge every chain.
+    search_budget : int
+        Most partial chains the search may queue (stage tests included). On dense graphs
+        (every agent delegating to every other) the number of chains of equal risk grows
+        exponentially with the hop bound; past the budget the search stops with what it has
+        found and warns (:class:`SearchBudgetWarning`) rather than run for hours.
     """
 
     top: int | None = 10
@@ -100,6 +111,7 @@ class ChainQuery:
     assume_breach: bool = False
     min_risk: float = 0.0
     fold_stages: bool = True
+    search_budget: int = SEARCH_BUDGET
 
 
 @dataclass(frozen=True)
@@ -420,10 +432,21 @@ def _read_reaches_attacker(graph: AttackGraph, path: Sequence[int]) -> bool:
     return len(path) > 1 and graph.states[path[-2]].threat.capability in _SEES_WHAT_IT_READS
 
 
+#: Above this many outgoing transitions, a state's steps are looked up by target, not scanned.
+_SCAN_LIMIT = 16
+
+
 def _transition_between(graph: AttackGraph, source: int, target: int) -> Transition:
-    for index in graph.successors[source]:
-        if graph.transitions[index].target == target:
-            return graph.transitions[index]
+    outgoing = graph.successors[source]
+    transitions = graph.transitions
+    if len(outgoing) > _SCAN_LIMIT:  # a hub (an orchestrator calling hundreds of servers)
+        by_target = graph.steps_by_target(source)
+        if target in by_target:
+            return transitions[by_target[target]]
+    else:
+        for index in outgoing:
+            if transitions[index].target == target:
+                return transitions[index]
     raise KeyError((source, target))  # pragma: no cover - paths only follow existing transitions
 
 
@@ -468,6 +491,9 @@ UPSTREAM_REACH = 3
 #: An entry is reached from upstream when the way there keeps at least this share of its own
 #: entry likelihood; a door much easier to open directly is a door of its own.
 UPSTREAM_SHARE = 0.5
+#: Steps the upstream test may take in all: far above what 10,000 components need (under
+#: 1,000,000), reached only by dense graphs, where every entry then starts chains of its own.
+UPSTREAM_WORK = 5_000_000
 
 
 def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
@@ -480,6 +506,7 @@ def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
     entries = graph.entry_states
     is_entry = set(entries)
     feeds: dict[int, set[int]] = {index: set() for index in entries}
+    work = 0
     for origin in entries:
         here = graph.states[origin].component.id
         best = {origin: graph.states[origin].start_likelihood}
@@ -487,6 +514,16 @@ def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
         for _ in range(UPSTREAM_REACH):
             reached: dict[int, float] = {}
             for index, likelihood in frontier.items():
+                work += len(graph.successors[index])
+                if work > UPSTREAM_WORK:
+                    warnings.warn(
+                        SearchBudgetWarning(
+                            f"more than {UPSTREAM_WORK:,} steps to find which entries others "
+                            "reach (a dense graph): every entry starts chains of its own"
+                        ),
+                        stacklevel=3,
+                    )
+                    return frozenset()
                 for transition_index in graph.successors[index]:
                     transition = graph.transitions[transition_index]
                     value = likelihood * transition.likelihood
@@ -506,23 +543,62 @@ def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
 
 def _fed_from_outside_their_cycle(feeds: dict[int, set[int]]) -> set[int]:
     """The states some origin feeds that they do not feed back (two entries that reach each
-    other are both real starts: neither is upstream of the other)."""
-    def reach(start: int) -> set[int]:
-        seen, stack = {start}, [start]
-        while stack:
-            for nxt in feeds[stack.pop()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return seen
+    other are both real starts: neither is upstream of the other).
 
-    reachable = {index: reach(index) for index in feeds}
+    An origin feeds a target directly, so the target reaches the origin back exactly when both
+    are in one strongly connected component of the feeds: one linear pass (Tarjan), not a
+    search from every entry.
+    """
+    component = _strongly_connected(feeds)
     return {
         target
         for origin, targets in feeds.items()
         for target in targets
-        if origin not in reachable[target]
+        if component[origin] != component[target]
     }
+
+
+def _strongly_connected(edges: dict[int, set[int]]) -> dict[int, int]:
+    """Node -> number of its strongly connected component (iterative Tarjan)."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    component: dict[int, int] = {}
+    stack: list[int] = []
+    on_stack: set[int] = set()
+    count = 0
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges.get(root, ()))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                number = count
+                count += 1
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component[member] = number
+                    if member == node:
+                        break
+    return component
 
 
 #: A chain is a stage of a longer chain that begins with it, goes on to another component and
@@ -567,6 +643,27 @@ def folds_stages(query: ChainQuery) -> bool:
     return query.fold_stages and query.distinct == "route"
 
 
+class SearchBudgetWarning(UserWarning):
+    """The search stopped at :attr:`ChainQuery.search_budget`: the ranking is the best of
+    what it found, and may miss chains."""
+
+
+class _BudgetSpent(Exception):
+    pass
+
+
+@dataclass
+class _Budget:
+    """Partial chains the search may still queue."""
+
+    left: int
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise _BudgetSpent
+
+
 @dataclass(frozen=True)
 class _SearchSpace:
     """What the search and the stage test share: where chains end, costs, response steps."""
@@ -577,6 +674,7 @@ class _SearchSpace:
     to_sink: list[float]
     weights: list[float]
     conditional: list[bool]  # steps only some chains may take (step_allowed)
+    budget: _Budget
 
     def steps_from(
         self, path: tuple[int, ...], *, detours: bool = False
@@ -628,6 +726,7 @@ class _SearchSpace:
                 next_estimate = next_cost + self.to_sink[target]
                 if next_estimate <= budget:
                     away = moved or graph.states[target].component.id != here
+                    self.budget.spend()
                     heapq.heappush(heap, (next_estimate, next_cost, (*extended, target), away))
         return False
 
@@ -642,13 +741,13 @@ def search_space(graph: AttackGraph, query: ChainQuery) -> _SearchSpace:
         _cost_to_sink(graph, final),
         [-math.log(t.likelihood) for t in graph.transitions],
         conditional_steps(graph),
+        _Budget(query.search_budget),
     )
 
 
 def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     space = search_space(graph, query)
-    final, to_sink = space.final, space.to_sink
-    fold = folds_stages(query)
+    to_sink = space.to_sink
     heap: list[tuple[float, tuple[int, ...], float]] = []
     for index in start_states(graph, query):
         state = graph.states[index]
@@ -662,6 +761,42 @@ def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     # Cost of the N-th best so far (or of min_risk): prefixes above it cannot enter the result.
     floor_cost = -math.log(query.min_risk / _IMPACT_SCALE) if query.min_risk > 0 else math.inf
     threshold = floor_cost
+    try:
+        _expand(graph, query, space, heap, found, threshold)
+    except _BudgetSpent:
+        spent = f"the search stopped after {query.search_budget:,} partial chains (its budget)"
+        if folds_stages(query):
+            # On a dense graph every chain has a longer continuation, so folding stages keeps
+            # nothing until the hop bound: rank without folding instead, which converges.
+            warnings.warn(
+                SearchBudgetWarning(
+                    f"{spent} while folding stages into longer chains; the chains shown are "
+                    "ranked without folding (stages of longer chains included)"
+                ),
+                stacklevel=2,
+            )
+            return _search(graph, replace(query, fold_stages=False))
+        warnings.warn(
+            SearchBudgetWarning(
+                f"{spent}: the ranking is the best of what it found and may miss chains; a "
+                "graph this dense needs a lower --max-hops (or a larger --search-budget)"
+            ),
+            stacklevel=2,
+        )
+    return [path for _, path in _select(graph, found, query.top)]
+
+
+def _expand(
+    graph: AttackGraph,
+    query: ChainQuery,
+    space: _SearchSpace,
+    heap: list[tuple[float, tuple[int, ...], float]],
+    found: dict[Any, tuple[tuple, tuple[int, ...]]],
+    threshold: float,
+) -> None:
+    """The best-first loop of :func:`_search`: fills ``found`` (see the module docstring)."""
+    final, to_sink = space.final, space.to_sink
+    fold = folds_stages(query)
     while heap:
         estimate, path, cost = heapq.heappop(heap)
         if estimate > threshold + _COST_SLACK:
@@ -685,8 +820,8 @@ def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
             next_cost = cost + weight
             next_estimate = next_cost + to_sink[target]
             if next_estimate <= threshold + _COST_SLACK:
+                space.budget.spend()
                 heapq.heappush(heap, (next_estimate, (*path, target), next_cost))
-    return [path for _, path in _select(graph, found, query.top)]
 
 
 def _group(graph: AttackGraph, path: tuple[int, ...], query: ChainQuery) -> Any:

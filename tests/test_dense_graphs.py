@@ -1,0 +1,77 @@
+"""Dense graphs stop within a bound and say so, instead of running for hours.
+
+A complete delegation graph has exponentially many chains of equal risk; with stages folded,
+every chain has a longer continuation, so nothing is kept until the hop bound. The search
+queues at most ``search_budget`` partial chains, then ranks without folding, and warns.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from click.testing import CliRunner
+
+import maestro_graph as mg
+from maestro_graph.cli import main
+from maestro_graph.ranking import SEARCH_BUDGET, SearchBudgetWarning
+
+
+def _complete_delegation(count: int) -> mg.SystemModel:
+    components = [
+        {
+            "id": f"a{i}",
+            "layer": "L3",
+            "kind": "agent",
+            **({"exposure": "public"} if i == 0 else {}),
+        }
+        for i in range(count)
+    ]
+    flows = [
+        {"from": f"a{i}", "to": f"a{j}", "kind": "delegates"}
+        for i in range(count)
+        for j in range(count)
+        if i != j
+    ]
+    return mg.SystemModel.model_validate(
+        {"maestro": 1, "system": {"name": "dense"}, "components": components, "flows": flows}
+    )
+
+
+def test_a_dense_graph_stops_at_the_budget_with_a_warning_and_chains():
+    analysis = mg.analyze(_complete_delegation(12))
+    with pytest.warns(SearchBudgetWarning, match="ranked without folding"):
+        chains = analysis.paths(top=10, search_budget=20_000)
+    assert len(chains) == 10
+    assert all(c.entry == "a0" for c in chains)
+
+
+def test_the_budget_is_far_above_what_real_models_need():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SearchBudgetWarning)
+        for name in mg.examples():
+            mg.analyze(mg.example(name)).paths(top=50, search_budget=SEARCH_BUDGET // 10)
+
+
+def test_the_cli_prints_the_warning(tmp_path):
+    path = tmp_path / "dense.yaml"
+    path.write_text(_complete_delegation(12).to_yaml(), encoding="utf-8")
+    result = CliRunner().invoke(main, ["paths", str(path), "--search-budget", "20000"])
+    assert result.exit_code == 0
+    assert "warning: the search stopped after 20,000 partial chains" in result.output
+
+
+def test_a_hub_finds_its_steps_by_target_as_a_scan_would():
+    components = [{"id": "orch", "layer": "L3", "kind": "orchestrator"}]
+    components += [
+        {"id": f"s{i}", "layer": "L7", "kind": "mcp_server", "exposure": "public"}
+        for i in range(40)
+    ]
+    flows = [{"from": "orch", "to": f"s{i}", "kind": "invokes"} for i in range(40)]
+    model = mg.SystemModel.model_validate(
+        {"maestro": 1, "system": {"name": "hub"}, "components": components, "flows": flows}
+    )
+    graph = mg.analyze(model).attack_graph
+    for source, outgoing in enumerate(graph.successors):
+        by_target = graph.steps_by_target(source)
+        assert by_target == {graph.transitions[i].target: i for i in outgoing}
