@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -33,7 +34,13 @@ from maestro_graph.mitigation import (
 from maestro_graph.model import SystemModel
 from maestro_graph.progress import Progress
 from maestro_graph.propagation import AttackGraph, build_attack_graph
-from maestro_graph.ranking import SEARCH_BUDGET, Chain, ChainQuery, search_chains
+from maestro_graph.ranking import (
+    SEARCH_BUDGET,
+    Chain,
+    ChainQuery,
+    SearchBudgetWarning,
+    search_chains,
+)
 from maestro_graph.risk import Band, RiskSettings, band_floor
 from maestro_graph.threats import LayerCoverage, ThreatFinding, enumerate_threats, layer_coverage
 
@@ -404,7 +411,20 @@ class Analysis:
         # because a longer one goes on from it.
         query = self.query(top=None, max_hops=max_hops, fold_stages=False)
         query = dataclasses.replace(query, min_risk=band_floor(band))
-        found = [c for c in search_chains(self.attack_graph, query) if c.band.rank >= band.rank]
+        # A gate judged on part of the chains could pass a new one: past the budget, it fails.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SearchBudgetWarning)
+            try:
+                chains = search_chains(self.attack_graph, query)
+            except SearchBudgetWarning:
+                raise MaestroInputError.single(
+                    "--max-hops",
+                    None,
+                    f"more chains at or above {band.value} within {max_hops} hops than the "
+                    f"search budget ({query.search_budget:,} partial chains) allows, so the "
+                    "gate cannot judge them all; lower --max-hops or gate on a higher band",
+                ) from None
+        found = [c for c in chains if c.band.rank >= band.rank]
         ranked = [
             dataclasses.replace(chain, rank=rank) for rank, chain in enumerate(found, start=1)
         ]

@@ -25,6 +25,7 @@ Either way the plan is verified by re-analysing the model with the placements ap
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -32,7 +33,7 @@ from maestro_graph.catalog import Catalog
 from maestro_graph.errors import MaestroInputError, did_you_mean
 from maestro_graph.model import SystemModel
 from maestro_graph.propagation import AttackGraph
-from maestro_graph.ranking import Chain, ChainQuery, search_chains
+from maestro_graph.ranking import Chain, ChainQuery, SearchBudgetWarning, search_chains
 from maestro_graph.risk import LIKELIHOOD_BOUNDS, Band, band_floor, band_for, impact_level
 
 #: Above this many candidate placements, or this many search nodes, planning goes greedy.
@@ -275,9 +276,27 @@ class MitigationPlan:
 
 
 def planning_chains(analysis_graph: AttackGraph, band: Band, max_hops: int) -> list[Chain]:
-    """Every chain (not only the best per pair) whose risk can be at or above ``band``."""
+    """Every chain (not only the best per pair) whose risk can be at or above ``band``.
+
+    Raises
+    ------
+    MaestroInputError
+        When there are more such chains than the search budget allows: a plan made from part
+        of them would leave the rest standing, so none is made.
+    """
     query = ChainQuery(top=None, max_hops=max_hops, distinct="none", min_risk=band_floor(band))
-    return search_chains(analysis_graph, query)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SearchBudgetWarning)
+        try:
+            return search_chains(analysis_graph, query)
+        except SearchBudgetWarning:
+            raise MaestroInputError.single(
+                "--max-hops",
+                None,
+                f"more chains at or above {band.value} within {max_hops} hops than the search "
+                f"budget ({query.search_budget:,} partial chains) allows, so no plan covers them "
+                "all; lower --max-hops or plan for a higher band",
+            ) from None
 
 
 def summarize(chains: Sequence[Chain]) -> BandSummary:

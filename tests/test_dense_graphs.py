@@ -75,3 +75,17 @@ def test_a_hub_finds_its_steps_by_target_as_a_scan_would():
     for source, outgoing in enumerate(graph.successors):
         by_target = graph.steps_by_target(source)
         assert by_target == {graph.transitions[i].target: i for i in outgoing}
+
+
+def test_a_gate_that_cannot_judge_every_chain_fails_instead_of_passing():
+    analysis = mg.analyze(_complete_delegation(20))
+    with pytest.raises(mg.MaestroInputError, match="the gate cannot judge them all"):
+        analysis.gate_chains("low")
+
+
+def test_mitigate_refuses_to_plan_for_part_of_the_chains(tmp_path):
+    path = tmp_path / "dense.yaml"
+    path.write_text(_complete_delegation(20).to_yaml(), encoding="utf-8")
+    result = CliRunner().invoke(main, ["mitigate", str(path), "--threshold", "medium"])
+    assert result.exit_code == 2, result.output
+    assert "no plan covers them all" in result.output
