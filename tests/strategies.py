@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 import maestro_graph as mg
@@ -9,6 +10,16 @@ from maestro_graph.layers import Layer
 from maestro_graph.model import FlowKind, SystemModel
 
 CATALOG = mg.load_catalog()
+
+#: Settings of the precision properties: derandomized so the suite is reproducible run to run;
+#: modest example counts keep the files fast.
+PROPERTY_SETTINGS = settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @st.composite

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import maestro_graph as mg
@@ -21,15 +21,9 @@ from maestro_graph.model import SystemModel
 from maestro_graph.propagation import TRUSTED_PUBLIC_WRITE_SHARE
 from maestro_graph.ranking import Chain, risk_of
 
-from .strategies import guarded_models, small_models, sub_models
+from .strategies import PROPERTY_SETTINGS, guarded_models, small_models, sub_models
 
-SETTINGS = settings(
-    max_examples=100,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+SETTINGS = PROPERTY_SETTINGS
 models = st.one_of(small_models(max_components=6), sub_models(size=(3, 6)), guarded_models())
 
 #: Written out here, not imported: the promise the README makes, checked against the search.

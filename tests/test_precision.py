@@ -12,7 +12,7 @@ import json
 import random
 from collections.abc import Iterator
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import maestro_graph as mg
@@ -21,17 +21,10 @@ from maestro_graph.model import Exposure, FlowKind, SystemModel, Trust
 from maestro_graph.propagation import build_attack_graph
 from maestro_graph.ranking import Chain, ChainQuery, risk_of, search_chains
 
-from .strategies import GUARD_KINDS, guarded_models, small_models, sub_models
+from .strategies import GUARD_KINDS, PROPERTY_SETTINGS, guarded_models, small_models, sub_models
 
 CATALOG = mg.load_catalog()
-# Derandomized so the suite is reproducible run to run; modest example counts keep the file fast.
-SETTINGS = settings(
-    max_examples=100,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+SETTINGS = PROPERTY_SETTINGS
 #: Hop bound for the exhaustive (top=None) searches: small graphs, every chain enumerated.
 HOPS = 3
 
