@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import ast
+import codecs
 import contextlib
 import json
 import re
@@ -225,11 +226,7 @@ class _EventBuilder:
             raise self.fail(event, f"invalid {kind} value {shown!r}") from error
 
     def too_many_items(self) -> str:
-        return (
-            f"a list of more than {self.max_items:,} items, longer than any list a model within "
-            "the limits has (raise --max-components or --max-flows if the model is really "
-            "this large)"
-        )
+        return _too_many_items(self.max_items)
 
     def child_path(self, stack: list[_Frame]) -> Path_:
         if not self.record or not stack:
@@ -451,6 +448,27 @@ def parse_document(
     return Document(data, source, text=text, limits=limits)
 
 
+def _too_many_items(max_items: int) -> str:
+    return (
+        f"a list of more than {max_items:,} items, longer than any list a model within "
+        "the limits has (raise --max-components or --max-flows if the model is really "
+        "this large)"
+    )
+
+
+def _longest_list(data: Any) -> int:
+    """The length of the longest list anywhere in ``data`` (iterative: depth is no limit)."""
+    longest, stack = 0, [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            longest = max(longest, len(value))
+            stack.extend(value)
+    return longest
+
+
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -475,6 +493,11 @@ def _parse_json(text: str, source: str, limits: Limits) -> Document:
         raise MaestroInputError.single(
             source, _json_value_line(text, error), f"invalid JSON: {_shortened(reason)}"
         ) from None
+    # The YAML reader refuses such a list while it reads; JSON is parsed whole, so right after,
+    # before the (costly) search for line numbers that any later problem would start.
+    max_items = max(limits.max_components, limits.max_flows)
+    if _longest_list(data) > max_items:
+        raise MaestroInputError.single(source, None, _too_many_items(max_items))
     return Document(data, source, text=text, limits=limits)
 
 
@@ -546,11 +569,48 @@ def read_document(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Docum
         ) from None
     if len(raw) > limits.max_file_bytes:
         raise MaestroInputError.single(source, None, f"file grew while read, {too_large}")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise MaestroInputError.single(source, None, f"not UTF-8 text ({error.reason})") from None
+    text = decode_text(raw, source)
     return parse_document(text, source, is_json=path.suffix.lower() == ".json", limits=limits)
+
+
+#: Byte-order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one).
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_text(raw: bytes, source: str = "<bytes>") -> str:
+    r"""The text of a file: UTF-8, or UTF-16 or UTF-32 when a byte-order mark says so (what
+    YAML allows).
+
+    Raises
+    ------
+    MaestroInputError
+        For bytes that are not such text, with the line of the first bad byte.
+
+    Examples
+    --------
+    >>> decode_text("name: café".encode("utf-16"))
+    'name: café'
+    >>> decode_text(b"a: 1\nname: caf\xe9\n", "m.yaml")
+    Traceback (most recent call last):
+    ...
+    maestro_graph.errors.MaestroInputError: m.yaml:2: not UTF-8 text (invalid continuation byte ...
+    """
+    encoding = next((name for mark, name in _BYTE_ORDER_MARKS if raw.startswith(mark)), "utf-8")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1 if encoding == "utf-8" else None
+        raise MaestroInputError.single(
+            source,
+            line,
+            f"not {encoding.upper()} text ({error.reason} at byte {error.start:,}); save the "
+            "file as UTF-8 (or UTF-16 or UTF-32 with a byte-order mark)",
+        ) from None
 
 
 _YAML_LINE_BREAKS = ("\x85", "\u2028", "\u2029")

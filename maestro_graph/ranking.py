@@ -675,6 +675,9 @@ class _SearchSpace:
     weights: list[float]
     conditional: list[bool]  # steps only some chains may take (step_allowed)
     budget: _Budget
+    #: Per state: the twin a chain must already have passed through before it may enter this
+    #: state's component (:func:`twin_order`), or None.
+    twin_before: list[str | None]
 
     def steps_from(
         self, path: tuple[int, ...], *, detours: bool = False
@@ -683,6 +686,8 @@ class _SearchSpace:
         also back to a component for what the chain already held there)."""
         graph = self.graph
         held = None if detours else held_before(graph, path)
+        twin_before = self.twin_before
+        visited: set[str] | None = None
         for transition_index in graph.successors[path[-1]]:
             transition = graph.transitions[transition_index]
             target = transition.target
@@ -690,6 +695,14 @@ class _SearchSpace:
                 continue
             if held and not _gains_on_return(graph.states[target], held):
                 continue
+            if twin_before[target] is not None:
+                if visited is None:
+                    visited = {graph.states[i].component.id for i in path}
+                if (
+                    twin_before[target] not in visited
+                    and graph.states[target].component.id not in visited
+                ):
+                    continue
             if self.conditional[transition_index] and not step_allowed(
                 graph, path, transition, detours=True
             ):
@@ -742,7 +755,41 @@ def search_space(graph: AttackGraph, query: ChainQuery) -> _SearchSpace:
         [-math.log(t.likelihood) for t in graph.transitions],
         conditional_steps(graph),
         _Budget(query.search_budget),
+        twin_order(graph, query),
     )
+
+
+def breaks_symmetry(query: ChainQuery) -> bool:
+    """Whether the search for ``query`` may follow one route per set of twin routes: when
+    routes through interchangeable components fold into one chain and no filter names one."""
+    return query.distinct == "route" and query.entry_ids is None and query.target_ids is None
+
+
+def twin_order(graph: AttackGraph, query: ChainQuery) -> list[str | None]:
+    """Per state, the twin a chain must have passed through before it enters the state's
+    component: the one before it among its interchangeable components in id order.
+
+    Swapping two interchangeable components turns any chain into another with the same risk,
+    so a search that folds them (:func:`breaks_symmetry`) takes twins in id order only: the
+    first twin a chain meets is the first of its group, the next new one the second, and so
+    on. That route sorts first among its swaps, so the chain shown is the one a search over
+    every route would show; the others are its variants (:func:`chain_variants`). On an
+    orchestrator calling 300 alike servers this turns 300 starts into one.
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> analysis = mg.analyze(mg.example("netmon"))
+    >>> set(twin_order(analysis.attack_graph, ChainQuery()))
+    {None}
+    """
+    if not breaks_symmetry(query) or not graph.siblings:
+        return [None] * len(graph.states)
+    before: dict[str, str] = {}
+    for group in set(sibling_groups(graph).values()):
+        ordered = sorted(group)
+        before.update(zip(ordered[1:], ordered, strict=False))
+    return [before.get(state.component.id) for state in graph.states]
 
 
 def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
@@ -751,6 +798,8 @@ def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     heap: list[tuple[float, tuple[int, ...], float]] = []
     for index in start_states(graph, query):
         state = graph.states[index]
+        if space.twin_before[index] is not None:
+            continue  # a chain meets the first of its twins first (twin_order)
         if _entry_allowed(state, query) and to_sink[index] < math.inf:
             cost = -math.log(state.start_likelihood)
             heap.append((cost + to_sink[index], (index,), cost))
@@ -807,8 +856,10 @@ def _expand(
             key = _order_key(graph, risk, path)
             group = _group(graph, path, query)
             better = group not in found or key < found[group][0]
-            if risk >= query.min_risk and better and not (
-                fold and space.continues_strongly(path, risk)
+            if (
+                risk >= query.min_risk
+                and better
+                and not (fold and space.continues_strongly(path, risk))
             ):
                 found[group] = (key, path)
                 if query.top is not None and len(found) >= query.top:
@@ -1085,9 +1136,7 @@ def chain_variants(
     if not places:
         return ()
     found: dict[tuple[str, ...], float] = {}
-    for choice in itertools.islice(
-        itertools.product(*(groups[c] for c in places)), VARIANT_LIMIT
-    ):
+    for choice in itertools.islice(itertools.product(*(groups[c] for c in places)), VARIANT_LIMIT):
         swap = dict(zip(places, choice, strict=True))
         if all(a == b for a, b in swap.items()):
             continue

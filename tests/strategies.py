@@ -141,3 +141,35 @@ def guarded_models(draw: st.DrawFn, max_guards: int = 2) -> SystemModel:
         }
     data["flows"] = [{"from": a, "to": b, "kind": k} for a, b, k in sorted(flows)]
     return SystemModel.model_validate(data)
+
+
+@st.composite
+def twinned_models(draw: st.DrawFn) -> mg.SystemModel:
+    """A random model (or part of an example) where some components have interchangeable twins:
+    copies with the same fields and flows under new ids, so routes through them fold."""
+    model = draw(st.one_of(small_models(max_components=6), sub_models(size=(3, 6))))
+    data = model.to_data()
+    flows_of = data.get("flows", [])
+    drawn = draw(
+        st.lists(st.sampled_from([c["id"] for c in data["components"]]), min_size=1, max_size=2,
+                 unique=True)
+    )  # fmt: skip
+    # Copies of two neighbours would not be twins (each has a flow to the other's original).
+    linked = {frozenset((f["from"], f["to"])) for f in flows_of}
+    originals = [c for n, c in enumerate(drawn) if all({c, o} not in linked for o in drawn[:n])]
+    entry = set((data.get("attacker") or {}).get("entry", []))
+    for original in originals:
+        component = next(c for c in data["components"] if c["id"] == original)
+        for copy in range(draw(st.integers(1, 2))):
+            # Ids that sort before and after the original, so the first twin is not always it.
+            twin = f"{'a' if copy == 0 else 'z'}{original}"
+            data["components"].append({**component, "id": twin})
+            for flow in list(flows_of):
+                if flow["from"] == original:
+                    flows_of.append({**flow, "from": twin})
+                if flow["to"] == original:
+                    flows_of.append({**flow, "to": twin})
+            if original in entry:
+                data["attacker"]["entry"].append(twin)
+    data["flows"] = flows_of
+    return mg.SystemModel.model_validate(data)

@@ -11,10 +11,16 @@ import warnings
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 import maestro_graph as mg
 from maestro_graph.cli import main
-from maestro_graph.ranking import SEARCH_BUDGET, SearchBudgetWarning
+from maestro_graph.propagation import build_attack_graph
+from maestro_graph.ranking import SEARCH_BUDGET, ChainQuery, SearchBudgetWarning, search_paths
+
+from .bruteforce import brute_force_paths
+from .strategies import CATALOG, PROPERTY_SETTINGS, twinned_models
 
 
 def _complete_delegation(count: int) -> mg.SystemModel:
@@ -89,3 +95,50 @@ def test_mitigate_refuses_to_plan_for_part_of_the_chains(tmp_path):
     result = CliRunner().invoke(main, ["mitigate", str(path), "--threshold", "medium"])
     assert result.exit_code == 2, result.output
     assert "no plan covers them all" in result.output
+
+
+def _hub(servers: int) -> mg.SystemModel:
+    components = [
+        {"id": "orch", "layer": "L3", "kind": "orchestrator"},
+        {"id": "llm", "layer": "L1", "kind": "foundation_model"},
+    ]
+    components += [
+        {"id": f"s{i}", "layer": "L7", "kind": "mcp_server", "exposure": "public"}
+        for i in range(servers)
+    ]
+    flows = [{"from": "orch", "to": f"s{i}", "kind": "invokes"} for i in range(servers)]
+    flows.append({"from": "orch", "to": "llm", "kind": "invokes"})
+    return mg.SystemModel.model_validate(
+        {"maestro": 1, "system": {"name": "hub"}, "components": components, "flows": flows}
+    )
+
+
+@PROPERTY_SETTINGS
+@given(
+    model=twinned_models(),
+    max_hops=st.integers(1, 4),
+    fold_stages=st.booleans(),
+    top=st.one_of(st.none(), st.integers(1, 6)),
+)
+def test_taking_twins_in_order_finds_what_every_route_would(model, max_hops, fold_stages, top):
+    """The search takes interchangeable components in id order only (ranking.twin_order); the
+    chains it shows are exactly those a search over every route shows."""
+    assert model.interchangeable()
+    graph = build_attack_graph(model, CATALOG)
+    query = ChainQuery(top=top, max_hops=max_hops, fold_stages=fold_stages)
+    assert search_paths(graph, query) == brute_force_paths(graph, query)
+
+
+def test_an_orchestrator_with_300_alike_servers_is_searched_once_not_300_times():
+    analysis = mg.analyze(_hub(300))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SearchBudgetWarning)
+        chains = analysis.paths(top=10)
+    assert chains and all(chain.entry == "s0" for chain in chains)
+    assert all(chain.variants for chain in chains)
+
+
+def test_naming_a_twin_as_the_entry_still_finds_its_chains():
+    analysis = mg.analyze(_hub(5))
+    chains = analysis.paths(top=5, entry="s3")
+    assert chains and all(chain.entry == "s3" for chain in chains)

@@ -6,7 +6,9 @@ command that fails leaves its output file as it was. Three sources of inputs:
 - the hostile corpus in ``tests/data/hostile/`` (see its README), through every reading command;
 - hypothesis mutations of valid models: values of other types, keys removed or renamed, YAML
   features (anchors, tags, flow style), characters inserted, lines duplicated, text cut short;
-- mutations of baselines read by ``check``.
+- mutations of baselines read by ``check``;
+- mutations of one rule file of each type, in a rule folder of its own (``--rules``);
+- a model saved in other encodings (UTF-16 and UTF-32 with a byte-order mark are read).
 
 ``make test`` runs a modest number of examples; ``make fuzz`` (``MAESTRO_FUZZ_EXAMPLES``) a long run.
 """
@@ -203,3 +205,102 @@ def test_mutated_baselines_keep_the_promise(data, tmp_path_factory):
         raise AssertionError(f"{type(result.exception).__name__}: {result.exception}")
     assert result.exit_code in (0, 1, 2), result.output[-300:]  # 1: the gate itself failed
     assert "Traceback" not in result.output
+
+
+# -- mutations of rule folders -----------------------------------------------------------------
+
+RULES = Path(mg.__file__).parent.parent / "rules"
+#: One file of each type a rule folder holds, mutated alone in a folder of its own.
+RULE_FILES = [
+    "propagation/tool-result-injects-caller.yaml",
+    "propagation/secrets-leave-their-store.yaml",
+    "threats/L3.yaml",
+    "controls/L6.yaml",
+    "guards.yaml",
+    "kinds.yaml",
+]
+
+
+def _mutated_text(draw: st.DrawFn, text: str) -> str:
+    """``text`` with characters inserted, a line duplicated, or cut short."""
+    how = draw(st.sampled_from(["text", "lines", "cut"]))
+    if how == "text":
+        position = draw(st.integers(0, len(text)))
+        return text[:position] + draw(st.text(min_size=1, max_size=12)) + text[position:]
+    if how == "lines":
+        lines = text.splitlines(keepends=True)
+        index = draw(st.integers(0, len(lines) - 1))
+        return "".join(lines[: index + 1] + lines[index:])
+    return text[: draw(st.integers(0, len(text)))]
+
+
+@st.composite
+def mutated_rule_files(draw: st.DrawFn) -> tuple[str, str]:
+    """(path inside a rule folder, mutated text) of one built-in rule file."""
+    name = draw(st.sampled_from(RULE_FILES))
+    text = (RULES / name).read_text(encoding="utf-8")
+    if draw(st.booleans()):
+        return name, _mutated_text(draw, text)
+    data: object = yaml.safe_load(text)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = _paths(data)[1:]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        data = _set(data, path, draw(VALUES)) if draw(st.booleans()) else _remove(data, path)
+    return name, yaml.safe_dump(data, allow_unicode=True)
+
+
+@FUZZ
+@given(mutation=mutated_rule_files())
+def test_mutated_rule_folders_keep_the_promise(mutation, tmp_path_factory):
+    name, text = mutation
+    folder = tmp_path_factory.mktemp("rules")
+    (folder / name).parent.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8", errors="surrogatepass")
+    output = folder.parent / f"{folder.name}-out.txt"
+    output.write_bytes(PREVIOUS)
+    for args in (
+        ["validate", "--example", "netmon", "--rules", folder],
+        ["paths", "--example", "rag-agent", "--max-hops", "4", "--rules", folder, "-o", output],
+        ["rules", "test", folder],
+    ):
+        result = _invoke(*args)
+        label = f"{' '.join(map(str, args[:2]))} {name}\n{text[:400]}"
+        if args[0] == "rules":  # exit 1: a rule's own example failed, which is its report
+            assert result.exit_code in (0, 1, 2), (label, result.output[-500:])
+            assert result.exception is None or isinstance(result.exception, SystemExit), label
+            assert "Traceback" not in result.output, label
+        else:
+            _keeps_the_promise(result, label)
+        if args[0] == "paths" and result.exit_code != 0:
+            assert output.read_bytes() == PREVIOUS
+
+
+# -- encodings ---------------------------------------------------------------------------------
+
+ENCODINGS = ["utf-8-sig", "utf-16", "utf-32", "utf-16-le", "latin-1", "cp1252", "shift_jis"]
+#: What YAML allows: UTF-8, with or without a byte-order mark, and UTF-16 or UTF-32 with one.
+READ_ENCODINGS = {"utf-8-sig", "utf-16", "utf-32"}
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_a_model_in_another_encoding_is_read_or_refused_with_one_message(encoding, tmp_path):
+    text = VALID_MODEL.replace("name: ", "name: Café ñandú 日本 ", 1)
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        data = text.encode(encoding, errors="replace")
+    model = tmp_path / "model.yaml"
+    model.write_bytes(data)
+    for command, options in READERS.items():
+        output = tmp_path / f"out-{command}{SUFFIX.get(command, '.txt')}"
+        output.write_bytes(PREVIOUS)
+        result = _invoke(command, model, *options, "-o", output)
+        _keeps_the_promise(result, f"{encoding} | {command}")
+        if encoding in READ_ENCODINGS:
+            assert result.exit_code == 0, (command, result.output[-300:])
+        else:
+            assert result.exit_code == 2 and output.read_bytes() == PREVIOUS, command
+            assert result.output.count("error:") == 1, result.output
+            assert "model.yaml:3: not UTF-8 text" in result.output, result.output

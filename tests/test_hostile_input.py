@@ -7,6 +7,7 @@ name that walks out of the bundled examples, and ``maestro: true`` read as versi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -175,3 +176,11 @@ def test_a_list_longer_than_every_limit_is_refused_while_it_is_read(tmp_path):
     (problem,) = raised.value.problems
     assert "a list of more than 20 items" in problem.message
     assert problem.line is not None and problem.line > 20  # stopped at the 21st flow's line
+
+
+def test_a_json_list_longer_than_every_limit_is_refused_before_lines_are_looked_for(tmp_path):
+    data = mg.load_model(_written(tmp_path, "m.yaml", VALID_MODEL)).to_data()
+    data["flows"] = [dict(data["flows"][0]) for _ in range(30)]  # duplicates: never reached
+    path = _written(tmp_path, "m.json", json.dumps(data))
+    result = _run("validate", path, "--max-components", "5", "--max-flows", "20")
+    _fails_cleanly(result, "m.json: a list of more than 20 items")
