@@ -34,7 +34,7 @@ from maestro_graph.errors import MaestroInputError, did_you_mean
 from maestro_graph.model import SystemModel
 from maestro_graph.propagation import AttackGraph
 from maestro_graph.ranking import Chain, ChainQuery, SearchBudgetWarning, search_chains
-from maestro_graph.risk import LIKELIHOOD_BOUNDS, Band, band_floor, band_for, impact_level
+from maestro_graph.risk import Band, band_floor
 
 #: Above this many candidate placements, or this many search nodes, planning goes greedy.
 EXACT_CANDIDATE_LIMIT = 70
@@ -221,16 +221,17 @@ def _cuts_every_alternative(control_id: str, alternatives: Sequence[tuple]) -> b
 
 
 def likelihood_bound_below(band: Band, impact: float) -> float | None:
-    """The likelihood a chain of this impact must stay under to be below ``band`` (None: no
-    likelihood is low enough, the impact alone puts it at or above the band)."""
-    level = impact_level(impact)
-    bounds = (*LIKELIHOOD_BOUNDS, math.inf)
-    best = None
-    for likelihood_level, upper in enumerate(bounds, start=1):
-        probe = 0.0 if likelihood_level == 1 else LIKELIHOOD_BOUNDS[likelihood_level - 2]
-        if band_for(probe, level).rank < band.rank:
-            best = upper
-    return best
+    """The likelihood a chain of this impact must stay under to be below ``band`` (None: nothing
+    is below the lowest band).
+
+    Examples
+    --------
+    >>> round(likelihood_bound_below(Band.HIGH, 5.0), 6)
+    0.25
+    """
+    if band is Band.LOW:
+        return None
+    return band_floor(band) / impact
 
 
 # -- the plan -----------------------------------------------------------------------------------
@@ -404,9 +405,7 @@ def _ordered(
         for n, chain in enumerate(chains):
             weight = chain_options[n].get(placement)
             if weight is not None:  # a chain the placement does not act on loses nothing
-                total += chain.risk * math.exp(-cut[n]) - chain.risk * math.exp(
-                    -(cut[n] + weight)
-                )
+                total += chain.risk * math.exp(-cut[n]) - chain.risk * math.exp(-(cut[n] + weight))
         return total
 
     while pool:

@@ -229,15 +229,15 @@ def test_scenario_diff_names_the_new_server_and_flow_as_causes(run_cli, write_mo
     result = run_cli("diff", before, after, "--min-band", "high", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    # The new server opens 70 high chains (it injects the finance agent and is a sink for every
+    # The new server opens 10 high chains (it injects the finance agent and is a sink for every
     # agent that can reach the finance agent) and closes none.
-    assert data["summary"]["added"] == 70 and data["summary"]["removed"] == 0
+    assert data["summary"]["added"] == 10 and data["summary"]["removed"] == 0
     for change in data["added"]:
         causes = {(c["kind"], c["subject"], c["change"]) for c in change["causes"]}
         assert ("component", "mcp_files", "added") in causes
         assert ("flow", "finance_agent -> mcp_files (invokes)", "added") in causes
     table = run_cli("diff", before, after, "--min-band", "high").stdout
-    assert "70 added, 0 removed, 0 changed, 92 unchanged" in table
+    assert "10 added, 0 removed, 0 changed, 24 unchanged" in table
     assert (
         "cause: component mcp_files added: L7 mcp_server; exposure public; trust untrusted" in table
     )
@@ -615,13 +615,13 @@ def test_check_markdown_and_json(run_cli, write_model, tmp_path):
         "check", model, "--baseline", path, "--format", "md", "-o", tmp_path / "check.md"
     )
     assert markdown.exit_code == 1
-    assert "FAIL: 70 new chains" in markdown.output  # the verdict still reaches the job log
+    assert "FAIL: 10 new chains" in markdown.output  # the verdict still reaches the job log
     text = (tmp_path / "check.md").read_text()
     assert (
-        text.startswith("## Check of Procurement multi-agent system") and "### Failing (70)" in text
+        text.startswith("## Check of Procurement multi-agent system") and "### Failing (10)" in text
     )
     data = json.loads(run_cli("check", model, "--baseline", path, "--format", "json").stdout)
-    assert data["passed"] is False and data["summary"]["new"] == 70
+    assert data["passed"] is False and data["summary"]["new"] == 10
     assert all(item["status"] == "new" and "mcp_files[" in item["path"] for item in data["failing"])
 
 

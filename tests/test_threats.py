@@ -107,18 +107,18 @@ def test_impact_and_risk_and_band():
 @pytest.mark.parametrize(
     ("likelihood", "impact", "band"),
     [
-        (0.01, 4, Band.LOW),
-        (0.01, 5, Band.MEDIUM),
-        (0.1, 2, Band.LOW),
-        (0.1, 3, Band.MEDIUM),
-        (0.3, 3, Band.MEDIUM),
-        (0.3, 4, Band.HIGH),
+        (0.01, 5, Band.LOW),
+        (0.06, 4, Band.LOW),
+        (0.05, 5, Band.MEDIUM),
+        (0.3, 4, Band.MEDIUM),
+        (0.25, 5, Band.HIGH),
+        (0.5, 2.5, Band.HIGH),
         (0.6, 4, Band.HIGH),
-        (0.6, 5, Band.CRITICAL),
+        (0.5, 5, Band.CRITICAL),
         (0.9, 4.6, Band.CRITICAL),
     ],
 )
-def test_risk_matrix_bands(likelihood, impact, band):
+def test_bands_are_ranges_of_risk(likelihood, impact, band):
     assert band_for(likelihood, impact) is band
 
 

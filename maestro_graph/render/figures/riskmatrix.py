@@ -1,9 +1,10 @@
-"""The 5x5 risk matrix: likelihood level x impact level, coloured by band, with chains or
-threat findings counted in their cells.
+"""The risk matrix: likelihood against impact, coloured by band, with chains or threat
+findings placed where they fall.
 
-The levels are those of :func:`maestro_graph.risk.likelihood_level` (bounds 0.05, 0.2, 0.5, 0.8)
-and :func:`maestro_graph.risk.impact_level` (impact rounded to 1-5); their product gives the band
-(low 1-4, medium 5-9, high 10-16, critical 20-25).
+A band is a range of risk = likelihood x impact (:data:`maestro_graph.risk.RISK_BOUNDS`), so
+its edges are the curves likelihood = bound / impact, and everything in one colour has the
+band the tables print. Likelihood is drawn on a log scale: chains multiply likelihoods, so
+theirs spread over orders of magnitude.
 
 Examples
 --------
@@ -16,13 +17,13 @@ Examples
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
 
 from maestro_graph.model import SystemModel
 from maestro_graph.ranking import Chain
@@ -33,43 +34,71 @@ from maestro_graph.render.figures.style import (
     figure_style,
     new_figure,
 )
-from maestro_graph.risk import LIKELIHOOD_BOUNDS, Band, band_for, impact_level, likelihood_level
+from maestro_graph.risk import RISK_BOUNDS, Band
 from maestro_graph.threats import ThreatFinding
 
-_CELL = 1.6
-_LEFT, _RIGHT, _TOP, _BOTTOM = 1.3, 1.75, 0.85, 0.85
-_LEVEL_FLOORS = (0.0, *LIKELIHOOD_BOUNDS)
-_SCORES = {Band.LOW: "1-4", Band.MEDIUM: "5-9", Band.HIGH: "10-16", Band.CRITICAL: "20-25"}
-_LISTED = 6  # chain ranks listed in a cell
-_LISTED_THREATS = 3
+_WIDTH, _HEIGHT = 6.2, 5.2  # the plot area, inches
+_LEFT, _RIGHT, _TOP, _BOTTOM = 1.0, 2.7, 0.85, 0.75
+#: The lowest likelihood the axis shows, whatever the items: below it, they sit on the edge.
+_FLOOR = 1e-4
+_LISTED = 8  # chains labelled with their rank
+_LISTED_THREATS = 5
+_EDGES = (0.0, *RISK_BOUNDS, 5.0)
 
 
-def _likelihood_label(level: int) -> str:
-    bounds = (*_LEVEL_FLOORS, None)
-    low, high = bounds[level - 1], bounds[level]
-    if level == 1:
-        return f"1\n< {high:.2f}"
-    if high is None:
-        return f"5\n>= {low:.2f}"
-    return f"{level}\n{low:.2f}-{high:.2f}"
-
-
-def _impact_label(level: int) -> str:
-    if level == 1:
-        return "1\n< 1.5"
-    if level == 5:
-        return "5\n>= 4.5"
-    return f"{level}\n{level - 0.5:.1f}-{level + 0.5:.1f}"
-
-
-def _cell_band(likelihood: int, impact: int) -> Band:
-    return band_for(_LEVEL_FLOORS[likelihood - 1], float(impact))
+def _band_range(band: Band) -> str:
+    low, high = _EDGES[band.rank], _EDGES[band.rank + 1]
+    if band is Band.LOW:
+        return f"risk < {high:g}"
+    if band is Band.CRITICAL:
+        return f"risk >= {low:g}"
+    return f"{low:g} <= risk < {high:g}"
 
 
 def _short_threat(finding: ThreatFinding) -> str:
     threat = finding.threat.id.split(".", 1)[-1]
     text = f"{finding.component.id}: {threat}"
     return text if len(text) <= 30 else text[:29] + "…"
+
+
+def _axis_floor(items: Sequence[Chain] | Sequence[ThreatFinding]) -> float:
+    """The bottom of the likelihood axis: a power of ten below the least likely item."""
+    least = min((item.likelihood for item in items if item.likelihood > 0), default=0.05)
+    return max(_FLOOR, min(0.01, 10 ** np.floor(np.log10(least))))
+
+
+def _draw_bands(ax: Axes, floor: float) -> None:
+    impact = np.linspace(1.0, 5.0, 241)
+    for band in Band:
+        low, high = _EDGES[band.rank], _EDGES[band.rank + 1]
+        bottom = np.clip(low / impact, floor, 1.0) if low > 0 else np.full_like(impact, floor)
+        top = np.clip(high / impact, floor, 1.0)
+        ax.fill_between(impact, bottom, top, color=BAND_COLOUR[band], linewidth=0, zorder=0)
+    for bound in RISK_BOUNDS:
+        ax.plot(impact, np.clip(bound / impact, floor, 1.0), color="white", lw=1.2, zorder=1)
+
+
+def _labels(items: Sequence[Chain] | Sequence[ThreatFinding], kind: str) -> list[tuple]:
+    """(impact, likelihood, text) of the items named on the figure, the best ones; items that
+    fall on one spot share a label."""
+    if kind == "chains":
+        best = sorted(items, key=lambda c: c.rank)[:_LISTED]  # type: ignore[union-attr]
+        named = [(c.impact, c.likelihood, f"#{c.rank}") for c in best]  # type: ignore[union-attr]
+    else:  # numbered on the plot, named beside it (_named_threats)
+        named = [(f.impact, f.likelihood, str(n)) for n, f in _best_threats(items)]
+    spots: dict[tuple[float, float], list[str]] = {}
+    for impact, likelihood, text in named:
+        spots.setdefault((round(impact, 2), round(likelihood, 3)), []).append(text)
+    return [(i, lk, " ".join(texts)) for (i, lk), texts in spots.items()]
+
+
+def _best_threats(items: Sequence[ThreatFinding]) -> list[tuple[int, ThreatFinding]]:
+    ranked = sorted(items, key=lambda f: (-f.risk, f.component.id, f.threat.id))
+    return list(enumerate(ranked[:_LISTED_THREATS], start=1))
+
+
+def _named_threats(items: Sequence[ThreatFinding]) -> str:
+    return "\n".join(f"{n}  {_short_threat(f)}" for n, f in _best_threats(items))
 
 
 def plot_risk_matrix(
@@ -79,15 +108,16 @@ def plot_risk_matrix(
     kind: Literal["chains", "threats"] = "chains",
     ax: Axes | None = None,
 ) -> Figure:
-    """Draw the 5x5 risk matrix with chains (or threat findings) counted in their cells.
+    """Draw likelihood against impact, coloured by band, with chains (or threat findings)
+    placed where they fall.
 
     Parameters
     ----------
     model : SystemModel
         Names the figure.
     items : sequence of Chain or of ThreatFinding
-        Ranked chains (their ranks are listed in the cells, best first) or threat findings
-        (the highest-risk ones are named in the cells).
+        Ranked chains (the best ranks are labelled) or threat findings (the highest-risk ones
+        are named).
     kind : {"chains", "threats"}
         What ``items`` holds.
     ax : matplotlib.axes.Axes, optional
@@ -107,91 +137,48 @@ def plot_risk_matrix(
     """
     if kind not in ("chains", "threats"):
         raise ValueError(f"kind must be 'chains' or 'threats', got {kind!r}")
-    placed: dict[tuple[int, int], list[Chain | ThreatFinding]] = defaultdict(list)
-    for item in items:
-        placed[(likelihood_level(item.likelihood), impact_level(item.impact))].append(item)
-
+    counts = {band: sum(1 for item in items if item.band is band) for band in Band}
     with figure_style():
         owned = ax is None
         if ax is None:
-            width = _LEFT + 5 * _CELL + _RIGHT
-            height = _TOP + 5 * _CELL + _BOTTOM
+            width, height = _LEFT + _WIDTH + _RIGHT, _TOP + _HEIGHT + _BOTTOM
             fig = new_figure(width, height)
-            ax = fig.add_axes(
-                (_LEFT / width, _BOTTOM / height, 5 * _CELL / width, 5 * _CELL / height)
-            )
+            ax = fig.add_axes((_LEFT / width, _BOTTOM / height, _WIDTH / width, _HEIGHT / height))
         else:
             fig = ax.get_figure()  # type: ignore[assignment]
-        for likelihood in range(1, 6):
-            for impact in range(1, 6):
-                band = _cell_band(likelihood, impact)
-                x, y = impact - 0.5, likelihood - 0.5
-                ax.add_patch(
-                    Rectangle(
-                        (x, y), 1, 1, facecolor=BAND_COLOUR[band], edgecolor="white", linewidth=2.5
-                    )
-                )
-                ax.text(
-                    x + 0.06,
-                    y + 0.94,
-                    str(likelihood * impact),
-                    ha="left",
-                    va="top",
-                    fontsize=6.5,
-                    color=INK,
-                    alpha=0.6,
-                )
-                members = placed.get((likelihood, impact), [])
-                if not members:
-                    continue
-                ax.text(
-                    impact,
-                    likelihood + 0.16,
-                    str(len(members)),
-                    ha="center",
-                    va="center",
-                    fontsize=15,
-                    fontweight="bold",
-                    color=INK,
-                )
-                if kind == "chains":
-                    ranks = sorted(item.rank for item in members)  # type: ignore[union-attr]
-                    shown = [f"#{r}" for r in ranks[:_LISTED]]
-                    lines = [" ".join(shown[:3]), " ".join(shown[3:])]
-                    more = len(ranks) - _LISTED
-                else:
-                    best = sorted(members, key=lambda f: (-f.risk, f.component.id, f.threat.id))
-                    lines = [_short_threat(f) for f in best[:_LISTED_THREATS]]  # type: ignore[arg-type]
-                    more = len(best) - _LISTED_THREATS
-                if more > 0:
-                    lines.append(f"+{more} more")
-                text = "\n".join(line for line in lines if line)
-                ax.text(
-                    impact,
-                    likelihood - 0.2,
-                    text,
-                    ha="center",
-                    va="center",
-                    fontsize=6.3 if kind == "threats" else 7,
-                    color=INK,
-                    linespacing=1.15,
-                )
-        ax.set_xlim(0.5, 5.5)
-        ax.set_ylim(0.5, 5.5)
-        ax.set_aspect("equal")
-        ax.set_xticks(range(1, 6))
-        ax.set_xticklabels([_impact_label(level) for level in range(1, 6)], fontsize=7.5)
-        ax.set_yticks(range(1, 6))
-        ax.set_yticklabels([_likelihood_label(level) for level in range(1, 6)], fontsize=7.5)
-        ax.tick_params(length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        ax.set_xlabel("impact level (impact on 1-5, rounded)", fontsize=8.5, color=INK)
-        ax.set_ylabel("likelihood level (likelihood bounds)", fontsize=8.5, color=INK)
+        floor = _axis_floor(items)
+        _draw_bands(ax, floor)
+        ax.scatter(
+            [item.impact for item in items],
+            [max(item.likelihood, floor) for item in items],
+            s=14,
+            color=INK,
+            alpha=0.55,
+            linewidths=0,
+            zorder=2,
+        )
+        for n, (impact, likelihood, text) in enumerate(_labels(items, kind)):
+            right = impact > 4.4  # near the right edge the label goes to the left
+            ax.annotate(
+                text,
+                (impact, max(likelihood, floor)),
+                xytext=(-5 if right else 5, 3 - 9 * (n % 2)),
+                textcoords="offset points",
+                ha="right" if right else "left",
+                fontsize=7,
+                color=INK,
+                zorder=3,
+            )
+        ax.set_xlim(1.0, 5.0)
+        ax.set_yscale("log")
+        ax.set_ylim(floor, 1.0)
+        ax.set_xlabel("impact (1-5)", fontsize=8.5, color=INK)
+        ax.set_ylabel("likelihood (log scale)", fontsize=8.5, color=INK)
+        ax.tick_params(labelsize=7.5)
 
         noun = "chains" if kind == "chains" else "threat findings"
         what = (
-            f"{len(items)} chains (ranks listed, best first)"
+            f"{len(items)} chains (best ranks labelled)"
             if kind == "chains"
             else f"{len(items)} threat findings (highest risk named)"
         )
@@ -199,21 +186,32 @@ def plot_risk_matrix(
             Patch(
                 facecolor=BAND_COLOUR[band],
                 edgecolor="none",
-                label=f"{band.value} ({_SCORES[band]})",
+                label=f"{band.value}: {counts[band]} ({_band_range(band)})",
             )
             for band in reversed(Band)
         ]
+        if kind == "threats" and items:
+            ax.text(
+                1.03,
+                0.62,
+                "highest risk\n" + _named_threats(items),  # type: ignore[arg-type]
+                transform=ax.transAxes,
+                fontsize=7.5,
+                color=INK,
+                va="top",
+                linespacing=1.35,
+            )
         if owned:
             draw_titles(
                 fig,
                 f"Risk matrix: {model.name}",
-                f"{what}; the corner number is likelihood level x impact level.",
+                f"{what}; a band is a range of risk = likelihood x impact.",
             )
             fig.legend(
                 handles=handles,
-                title="band (score)",
+                title=f"band: {noun}",
                 loc="upper left",
-                bbox_to_anchor=((_LEFT + 5 * _CELL + 0.2) / width, 1 - _TOP / height),
+                bbox_to_anchor=((_LEFT + _WIDTH + 0.15) / width, 1 - _TOP / height),
                 frameon=False,
                 fontsize=7.5,
                 title_fontsize=8,
