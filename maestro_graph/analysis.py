@@ -198,19 +198,27 @@ class Analysis:
         layers: Iterable[Layer | str] | None = None,
         components: Sequence[str] | None = None,
         min_band: Band | str | None = None,
+        owasp: str | Iterable[str] | None = None,
     ) -> list[ThreatFinding]:
-        """The findings, filtered by component layer, component id and lowest band.
+        """The findings, filtered by component layer, component id, lowest band and OWASP id.
+
+        ``owasp`` keeps the findings whose threat carries any of the given ids (``"LLM01"``,
+        ``["ASI06", "t1"]`` or ``"LLM01,ASI01"``; any case).
 
         Raises
         ------
         MaestroInputError
-            For an unknown layer, component or band.
+            For an unknown layer, component, band or OWASP id.
         """
         try:
             wanted_layers = {Layer.parse(layer) for layer in layers} if layers else None
             floor = Band.parse(min_band) if min_band is not None else None
         except ValueError as error:
             raise MaestroInputError.single("option", None, str(error)) from None
+        try:
+            wanted_owasp = set(self.catalog.parse_owasp(owasp)) if owasp else None
+        except ValueError as error:
+            raise MaestroInputError.single("--owasp", None, str(error)) from None
         for component_id in components or ():
             if not self.model.has_component(component_id):
                 hint = did_you_mean(component_id, [c.id for c in self.model.components])
@@ -223,6 +231,7 @@ class Analysis:
             if (wanted_layers is None or finding.layer in wanted_layers)
             and (not components or finding.component.id in components)
             and (floor is None or finding.band.rank >= floor.rank)
+            and (wanted_owasp is None or not wanted_owasp.isdisjoint(finding.threat.owasp))
         ]
 
     def threats(
@@ -231,16 +240,19 @@ class Analysis:
         layers: Iterable[Layer | str] | None = None,
         components: Sequence[str] | None = None,
         min_band: Band | str | None = None,
+        owasp: str | Iterable[str] | None = None,
     ) -> pd.DataFrame:
         """MAESTRO step 2 as a DataFrame: one row per (component, threat), highest risk first.
 
         Columns: component, layer, threat, likelihood, impact, risk, band, entry, atlas (list of
         {id, maturity}), controls_present, controls_missing and the factors behind the
-        likelihood.
+        likelihood. ``owasp`` keeps the threats carrying any of the given OWASP ids.
         """
         import pandas as pd
 
-        findings = self.threat_findings(layers=layers, components=components, min_band=min_band)
+        findings = self.threat_findings(
+            layers=layers, components=components, min_band=min_band, owasp=owasp
+        )
         return pd.DataFrame([finding.to_record() for finding in findings])
 
     def coverage(self) -> list[LayerCoverage]:
@@ -517,7 +529,7 @@ class Analysis:
         >>> plan.method, plan.remaining
         ('exact', ())
         >>> str(plan.placements[0])
-        'tuner:memory-isolation'
+        'history:memory-isolation'
         """
         if threshold is not None and budget is not None:
             raise MaestroInputError.single(

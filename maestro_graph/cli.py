@@ -336,6 +336,14 @@ def _layers_option(value: tuple[str, ...]) -> tuple[Layer, ...] | None:
 )
 @click.option("--top", type=click.IntRange(min=1), help="Show only the N highest-risk findings.")
 @click.option(
+    "--owasp",
+    "owasp_ids",
+    metavar="ID",
+    multiple=True,
+    help="Only threats carrying one of these OWASP ids (ASI01-ASI10, LLM01-LLM10, T1-T15); "
+    "repeatable or comma-separated, any case.",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["table", "json", "csv", "md"]),
@@ -351,6 +359,7 @@ def threats(
     components: tuple[str, ...],
     min_band: str | None,
     top: int | None,
+    owasp_ids: tuple[str, ...],
     output_format: str,
     output: str | None,
     assumed: tuple[str, ...],
@@ -367,15 +376,23 @@ def threats(
       maestro-graph threats --example rag-agent --top 15
       maestro-graph threats arch.yaml --layer L2,L7 --min-band high
       maestro-graph threats arch.yaml --component kb --format json
+      maestro-graph threats arch.yaml --owasp LLM01,ASI06
       maestro-graph threats arch.yaml --assume-control kb:provenance-tracking
     """
     from maestro_graph.analysis import analyze
     from maestro_graph.render import threats as render
 
+    try:
+        owasp = catalog.parse_owasp(owasp_ids) if owasp_ids else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--owasp'") from None
     before = analyze(model, catalog=catalog)
     analysis = before.with_controls(assumed) if assumed else before
     findings = analysis.threat_findings(
-        layers=_layers_option(layers), components=components or None, min_band=min_band
+        layers=_layers_option(layers),
+        components=components or None,
+        min_band=min_band,
+        owasp=owasp,
     )
     shown = findings[:top] if top else findings
     coverage = analysis.coverage()

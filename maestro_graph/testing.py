@@ -22,9 +22,8 @@ Examples
 >>> assert_no_chains(mg.example("netmon"), from_layers="L2", to_layers="L3", at_least="high")
 Traceback (most recent call last):
 ...
-AssertionError: 3 chains from L2 to L3 at or above high in Network-monitoring agent:
+AssertionError: 1 chain from L2 to L3 at or above high in Network-monitoring agent:
   c-3882389f37a5  high  risk 1.820  L2 > L3  history[L2.data-poisoning] > tuner[L3.planner-...
-...
 """
 
 from __future__ import annotations

@@ -218,6 +218,7 @@ RULE_FILES = [
     "controls/L6.yaml",
     "guards.yaml",
     "kinds.yaml",
+    "owasp.yaml",
 ]
 
 

@@ -23,6 +23,7 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     (wheel,) = dist.glob("maestro_graph-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "maestro_graph/rules/kinds.yaml" in names
+    assert "maestro_graph/rules/owasp.yaml" in names
     assert "maestro_graph/examples/netmon.yaml" in names
 
     venv = tmp_path / "venv"

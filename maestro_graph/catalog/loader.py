@@ -5,16 +5,20 @@ A rule folder may hold any of:
 - ``kinds.yaml``: layer -> {kind: description};
 - ``threats/*.yaml``: ``layer:`` (default for the file) and ``threats:`` (a list of entries);
 - ``controls/*.yaml``: ``layer:`` and ``controls:``;
-- ``atlas/*.yaml``: ``atlas_version:`` and ``techniques:``.
+- ``atlas/*.yaml``: ``atlas_version:`` and ``techniques:``;
+- ``owasp.yaml``: ``lists:``, the OWASP lists (key, title, label, ``ids:`` id -> name) whose ids
+  threats cite in ``owasp:``.
 
 Every problem is reported as ``FILE:LINE: message``: malformed entries, duplicate ids within a
-folder, and cross-references that do not resolve (unknown kind, control, ATLAS id). A user folder's
+folder, and cross-references that do not resolve (unknown kind, control, ATLAS or OWASP id). A user
+folder's
 entry with the id of a built-in one replaces it, with a warning.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,13 +28,18 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from maestro_graph.catalog.types import (
+    OWASP_ID_PATTERN,
+    OWASP_ID_SHAPES,
     AtlasTechnique,
     Catalog,
     Control,
     KindInfo,
     Origin,
+    OwaspId,
+    OwaspList,
     PropagationRule,
     Threat,
+    owasp_suggestion,
 )
 from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
 from maestro_graph.layers import Layer
@@ -77,6 +86,8 @@ class _Collector:
     rules: dict[str, _Located] = field(default_factory=dict)
     guards: dict[str, tuple[str, ...]] = field(default_factory=dict)
     guard_origins: dict[str, _Located] = field(default_factory=dict)
+    owasp: dict[str, _Located] = field(default_factory=dict)
+    owasp_lists: dict[str, _Located] = field(default_factory=dict)
     atlas_version: str = "unknown"
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -108,6 +119,11 @@ def _pydantic_problems(
         message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown field"
+        elif item["type"] == "string_pattern_mismatch" and loc[:1] == ("owasp",):
+            cited = str(item["input"])
+            message = f"unknown OWASP id {cited!r} (known: {OWASP_ID_SHAPES})" + owasp_suggestion(
+                cited, ALL_OWASP_IDS
+            )
         elif item["type"] not in {"missing"}:
             message += f", got {item['input']!r}"
         yield document.problem((*base, *loc), f"{where}: {message}")
@@ -194,6 +210,70 @@ def _read_kinds(document: Document, folder: int, collector: _Collector) -> None:
             collector.kind_origins[kind] = located
 
 
+#: Every id the ``owasp`` pattern admits, for suggestions on a malformed one.
+ALL_OWASP_IDS = (
+    *(f"T{n}" for n in range(1, 16)),
+    *(f"ASI{n:02d}" for n in range(1, 11)),
+    *(f"LLM{n:02d}" for n in range(1, 11)),
+)
+
+
+def _read_owasp(document: Document, folder: int, collector: _Collector) -> None:
+    data = document.data
+    if not isinstance(data, dict) or not isinstance(data.get("lists"), list):
+        collector.problems.append(document.problem((), "owasp.yaml must hold a 'lists:' list"))
+        return
+    for index, raw in enumerate(data["lists"]):
+        path: tuple[str | int, ...] = ("lists", index)
+        if not isinstance(raw, dict):
+            collector.problems.append(document.problem(path, f"lists[{index}]: expected a mapping"))
+            continue
+        ids = raw.get("ids")
+        try:
+            owasp_list = OwaspList.model_validate({k: v for k, v in raw.items() if k != "ids"})
+        except ValidationError as error:
+            collector.problems.extend(_pydantic_problems(error, document, path))
+            continue
+        if not isinstance(ids, dict) or not ids:
+            collector.problems.append(
+                document.problem(
+                    (*path, "ids"), f"OWASP list {owasp_list.id}: 'ids:' must map ids to names"
+                )
+            )
+            continue
+        collector.add(
+            collector.owasp_lists, "OWASP list", _Located(owasp_list, document, path, folder)
+        )
+        for owasp_id, name in ids.items():
+            where = (*path, "ids", owasp_id)
+            if not isinstance(owasp_id, str) or not re.match(OWASP_ID_PATTERN, owasp_id):
+                collector.problems.append(
+                    document.problem(
+                        where,
+                        f"OWASP list {owasp_list.id}: invalid id {owasp_id!r} "
+                        f"(ids are {OWASP_ID_SHAPES})",
+                    )
+                )
+                continue
+            if not isinstance(name, str) or not name.strip():
+                collector.problems.append(
+                    document.problem(where, f"OWASP list {owasp_list.id}: {owasp_id} needs a name")
+                )
+                continue
+            previous = collector.owasp.get(owasp_id)
+            if previous is not None and previous.entry.family != owasp_list.id:
+                collector.problems.append(
+                    document.problem(
+                        where,
+                        f"OWASP list {owasp_list.id}: {owasp_id} is already on list "
+                        f"{previous.entry.family!r} ({previous.origin})",
+                    )
+                )
+                continue
+            entry = OwaspId(id=owasp_id, family=owasp_list.id, name=name.strip())
+            collector.add(collector.owasp, "OWASP id", _Located(entry, document, where, folder))
+
+
 def _read_guards(document: Document, folder: int, collector: _Collector) -> None:
     data = document.data
     if not isinstance(data, dict):
@@ -237,6 +317,8 @@ def _folder_files(directory: Path) -> Iterator[tuple[str, Path]]:
         yield "kinds", directory / "kinds.yaml"
     if (directory / "guards.yaml").is_file():
         yield "guards", directory / "guards.yaml"
+    if (directory / "owasp.yaml").is_file():
+        yield "owasp", directory / "owasp.yaml"
     for section in ("atlas", "controls", "threats", "propagation"):
         folder = directory / section
         if folder.is_dir():
@@ -384,6 +466,21 @@ def _check_references(collector: _Collector) -> None:
                         f"threat {threat.id}: unknown ATLAS technique {technique!r}",
                     )
                 )
+        for index, owasp_id in enumerate(threat.owasp):
+            if owasp_id not in collector.owasp:
+                collector.problems.append(
+                    located.problem(
+                        ("owasp", index),
+                        f"threat {threat.id}: unknown OWASP id {owasp_id!r} (not in any "
+                        "owasp.yaml list)",
+                    )
+                )
+            elif threat.owasp.index(owasp_id) != index:
+                collector.problems.append(
+                    located.problem(
+                        ("owasp", index), f"threat {threat.id}: OWASP id {owasp_id!r} is repeated"
+                    )
+                )
     for located in controls.values():
         control: Control = located.entry
         for index, kind in enumerate(control.applies_to):
@@ -425,6 +522,8 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
                 _read_kinds(document, folder, collector)
             elif section == "guards":
                 _read_guards(document, folder, collector)
+            elif section == "owasp":
+                _read_owasp(document, folder, collector)
             elif section == "threats":
                 for located in _read_entries(document, "threats", Threat, folder, collector):
                     collector.add(collector.threats, "threat", located)
@@ -463,6 +562,8 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
         atlas={k: v.entry for k, v in collector.atlas.items()},
         rules={k: v.entry for k, v in collector.rules.items()},
         guards=collector.guards,
+        owasp={k: v.entry for k, v in collector.owasp.items()},
+        owasp_lists={k: v.entry for k, v in collector.owasp_lists.items()},
         atlas_version=collector.atlas_version,
         sources=tuple(str(d) for d in directories),
         warnings=tuple(collector.warnings),

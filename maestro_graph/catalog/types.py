@@ -7,7 +7,8 @@ mitigates). A catalog is immutable, so analyses can share one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -15,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from maestro_graph.errors import did_you_mean
 from maestro_graph.flows import FlowKind
 from maestro_graph.layers import Layer
 
@@ -31,6 +33,32 @@ LayerField = Annotated[Layer, BeforeValidator(_parse_layer)]
 THREAT_ID_PATTERN = r"^L[1-7]\.[a-z0-9][a-z0-9-]*$"
 CONTROL_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 ATLAS_ID_PATTERN = r"^AML\.T\d{4}(\.\d{3})?$"
+#: The ids of the three OWASP lists a threat may cite (``rules/owasp.yaml`` names them):
+#: T1-T15 (Agentic AI Threats and Mitigations), ASI01-ASI10 (Top 10 for Agentic Applications
+#: 2026) and LLM01-LLM10 (Top 10 for LLM Applications 2025).
+OWASP_ID_PATTERN = r"^(T([1-9]|1[0-5])|ASI(0[1-9]|10)|LLM(0[1-9]|10))$"
+OWASP_ID_SHAPES = "T1-T15, ASI01-ASI10, LLM01-LLM10"
+
+
+def owasp_suggestion(word: str, known: Iterable[str]) -> str:
+    """A did-you-mean suffix for a mistyped OWASP id: case and zero padding first, then closeness.
+
+    Examples
+    --------
+    >>> owasp_suggestion("llm1", ["LLM01", "LLM10"])
+    "; did you mean 'LLM01'?"
+    >>> owasp_suggestion("ASI11", ["ASI01", "ASI10"])
+    "; did you mean 'ASI10'?"
+    """
+    known = list(known)
+    upper = word.strip().upper()
+    match = re.fullmatch(r"(ASI|LLM|T)0*(\d+)", upper)
+    if match:
+        prefix, number = match.groups()
+        padded = f"{prefix}{int(number)}" if prefix == "T" else f"{prefix}{int(number):02d}"
+        if padded in known and padded != word:
+            return f"; did you mean {padded!r}?"
+    return did_you_mean(upper, known)
 
 
 class Capability(StrEnum):
@@ -107,7 +135,9 @@ class Threat(_Entry):
     impact: int = Field(ge=1, le=5, description="Impact, 1 to 5")
     mitigated_by: tuple[str, ...] = Field((), description="Ids of controls that mitigate it")
     entry: bool = Field(False, description="An attacker can start with it at an entry component")
-    owasp: tuple[Annotated[str, Field(pattern=r"^T([1-9]|1[0-5])$")], ...] = ()
+    owasp: tuple[Annotated[str, Field(pattern=OWASP_ID_PATTERN)], ...] = Field(
+        (), description="OWASP ids it corresponds to: T1-T15, ASI01-ASI10, LLM01-LLM10"
+    )
     capability: Capability | None = Field(
         None, description="What the attacker holds once this threat is achieved (DESIGN 5b)"
     )
@@ -123,6 +153,23 @@ class Threat(_Entry):
         if self.chain_end is not None:
             return self.chain_end
         return "never" if self.capability is Capability.INFLUENCE else "anywhere"
+
+
+class OwaspList(_Entry):
+    """One published OWASP list whose ids threats cite (``rules/owasp.yaml``)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Short key, e.g. 'asi'")
+    title: str = Field(min_length=1, description="The list's published title and edition")
+    label: str = Field(min_length=1, description="A short label for one-line views")
+    url: str | None = None
+
+
+class OwaspId(_Entry):
+    """One entry of an OWASP list: its id, the list it belongs to and its published name."""
+
+    id: str = Field(pattern=OWASP_ID_PATTERN)
+    family: str = Field(description="The id of the list it belongs to")
+    name: str = Field(min_length=1)
 
 
 class Control(_Entry):
@@ -300,6 +347,10 @@ class Catalog:
         The ATLAS release the technique snapshot comes from.
     version : str
         A content hash of every catalog file: outputs report it so results can be reproduced.
+    owasp : Mapping
+        The OWASP ids threats may cite (:class:`OwaspId`), in list order.
+    owasp_lists : Mapping
+        The published OWASP lists those ids come from (:class:`OwaspList`), by key.
     origins : Mapping
         Where each threat, control and kind was defined (file and line).
     warnings : tuple of str
@@ -312,6 +363,8 @@ class Catalog:
     atlas: Mapping[str, AtlasTechnique] = field(default_factory=dict)
     rules: Mapping[str, PropagationRule] = field(default_factory=dict)
     guards: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    owasp: Mapping[str, OwaspId] = field(default_factory=dict)
+    owasp_lists: Mapping[str, OwaspList] = field(default_factory=dict)
     atlas_version: str = "unknown"
     sources: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -324,7 +377,17 @@ class Catalog:
     _mitigates: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for name in ("kinds", "threats", "controls", "atlas", "rules", "guards", "origins"):
+        for name in (
+            "kinds",
+            "threats",
+            "controls",
+            "atlas",
+            "rules",
+            "guards",
+            "owasp",
+            "owasp_lists",
+            "origins",
+        ):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         by_layer = {
             layer: tuple(k for k, info in self.kinds.items() if info.layer is layer)
@@ -371,3 +434,46 @@ class Catalog:
         """The strongest ATLAS maturity among ``atlas_ids`` (None when there are none)."""
         found = [self.atlas[i].maturity for i in atlas_ids if i in self.atlas]
         return max(found, key=lambda m: m.strength) if found else None
+
+    def owasp_by_list(self, owasp_ids: Iterable[str]) -> list[tuple[OwaspList, list[OwaspId]]]:
+        """``owasp_ids`` grouped by the list they belong to, lists and ids in catalog order.
+
+        Every list is returned, with an empty group when none of the ids is on it.
+        """
+        wanted = set(owasp_ids)
+        return [
+            (owasp_list, [i for i in self.owasp.values() if i.family == key and i.id in wanted])
+            for key, owasp_list in self.owasp_lists.items()
+        ]
+
+    def parse_owasp(self, values: str | Iterable[str]) -> tuple[str, ...]:
+        """OWASP ids as a user typed them: comma-separated or repeated, in any case.
+
+        Raises
+        ------
+        ValueError
+            For an id on none of the lists, with a suggestion when one is close.
+
+        Examples
+        --------
+        >>> from maestro_graph.catalog import load_catalog
+        >>> load_catalog().parse_owasp(["llm01, asi06", "T1"])
+        ('LLM01', 'ASI06', 'T1')
+        """
+        items = [values] if isinstance(values, str) else list(values)
+        found: list[str] = []
+        for item in items:
+            for part in str(item).split(","):
+                word = part.strip().upper()
+                if not word:
+                    continue
+                if word not in self.owasp:
+                    raise ValueError(
+                        f"unknown OWASP id {part.strip()!r} (known: {OWASP_ID_SHAPES})"
+                        + owasp_suggestion(word, self.owasp)
+                    )
+                if word not in found:
+                    found.append(word)
+        if not found:
+            raise ValueError(f"no OWASP id given (known: {OWASP_ID_SHAPES})")
+        return tuple(found)

@@ -7,7 +7,14 @@ import textwrap
 from collections.abc import Iterable
 
 from maestro_graph.catalog import Catalog
-from maestro_graph.catalog.types import AtlasTechnique, Control, KindInfo, PropagationRule, Threat
+from maestro_graph.catalog.types import (
+    AtlasTechnique,
+    Control,
+    KindInfo,
+    OwaspId,
+    PropagationRule,
+    Threat,
+)
 from maestro_graph.errors import MaestroInputError, did_you_mean
 from maestro_graph.layers import Layer
 from maestro_graph.render.text import markdown_table, text_table
@@ -17,6 +24,20 @@ ENTRY_TYPES = ("threats", "controls", "rules", "kinds", "atlas")
 
 def _atlas_summary(catalog: Catalog, ids: Iterable[str]) -> str:
     return ", ".join(f"{i} ({catalog.atlas[i].maturity.value})" for i in ids) or "none"
+
+
+def _owasp_lines(catalog: Catalog, threat: Threat) -> list[str]:
+    """One line per OWASP list: the ids the threat carries on it, with their names."""
+    return [
+        f"  {owasp_list.label}: " + ("; ".join(f"{i.id} {i.name}" for i in ids) if ids else "-")
+        for owasp_list, ids in catalog.owasp_by_list(threat.owasp)
+    ]
+
+
+def _sorted_owasp(catalog: Catalog, ids: Iterable[str]) -> list[str]:
+    """``ids`` in catalog order: the agentic top 10, the LLM top 10, then T1-T15."""
+    wanted = set(ids)
+    return [i for i in catalog.owasp if i in wanted]
 
 
 def list_rows(
@@ -145,16 +166,32 @@ def render_list(
 
 def find_entry(
     catalog: Catalog, entry_id: str
-) -> Threat | Control | PropagationRule | KindInfo | AtlasTechnique:
-    """Look an id up among threats, controls, kinds and ATLAS techniques."""
-    for table in (catalog.threats, catalog.controls, catalog.rules, catalog.kinds, catalog.atlas):
+) -> Threat | Control | PropagationRule | KindInfo | AtlasTechnique | OwaspId:
+    """Look an id up among threats, controls, kinds, ATLAS techniques and OWASP ids."""
+    for table in (
+        catalog.threats,
+        catalog.controls,
+        catalog.rules,
+        catalog.kinds,
+        catalog.atlas,
+        catalog.owasp,
+    ):
         if entry_id in table:
             return table[entry_id]
-    every = [*catalog.threats, *catalog.controls, *catalog.rules, *catalog.kinds, *catalog.atlas]
+    if entry_id.upper() in catalog.owasp:
+        return catalog.owasp[entry_id.upper()]
+    every = [
+        *catalog.threats,
+        *catalog.controls,
+        *catalog.rules,
+        *catalog.kinds,
+        *catalog.atlas,
+        *catalog.owasp,
+    ]
     raise MaestroInputError.single(
         "rules show",
         None,
-        f"no threat, control, rule, kind or ATLAS technique {entry_id!r}"
+        f"no threat, control, rule, kind, ATLAS technique or OWASP id {entry_id!r}"
         + did_you_mean(entry_id, every),
     )
 
@@ -172,7 +209,7 @@ def render_threat(catalog: Catalog, threat: Threat) -> str:
         f"{threat.id}  {threat.name}",
         f"  layer: {threat.layer.info.label}",
         f"  MAESTRO threat: {threat.maestro_name or '(extension of the canonical list)'}",
-        f"  OWASP agentic: {', '.join(threat.owasp) or '-'}",
+        *_owasp_lines(catalog, threat),
         f"  STRIDE: {', '.join(s.value for s in threat.stride) or '-'}",
         f"  entry threat: {'yes' if threat.entry else 'no'}",
         f"  base likelihood: {threat.likelihood}    impact: {threat.impact}",
@@ -238,6 +275,22 @@ def render_control(catalog: Catalog, control: Control) -> str:
     return "\n".join(lines)
 
 
+def render_owasp(catalog: Catalog, owasp_id: OwaspId) -> str:
+    """One OWASP id: its name, its list and the threats that carry it."""
+    owasp_list = catalog.owasp_lists[owasp_id.family]
+    carriers = [t for t in catalog.threats.values() if owasp_id.id in t.owasp]
+    lines = [
+        f"{owasp_id.id}  {owasp_id.name}",
+        f"  list: {owasp_list.title}",
+        "",
+        f"Threats carrying it ({len(carriers)})",
+        textwrap.indent(text_table(["threat", "name"], [[t.id, t.name] for t in carriers]), "  ")
+        if carriers
+        else "  none",
+    ]
+    return "\n".join(lines)
+
+
 def render_entry(catalog: Catalog, entry_id: str) -> str:
     """``rules show ID`` for a threat, control, kind or ATLAS technique."""
     entry = find_entry(catalog, entry_id)
@@ -247,6 +300,8 @@ def render_entry(catalog: Catalog, entry_id: str) -> str:
         return render_control(catalog, entry)
     if isinstance(entry, PropagationRule):
         return render_rule(catalog, entry)
+    if isinstance(entry, OwaspId):
+        return render_owasp(catalog, entry)
     if isinstance(entry, KindInfo):
         threats = catalog.threats_for_kind(entry.id)
         rows = [[t.id, t.name] for t in threats]
@@ -273,6 +328,46 @@ def render_entry(catalog: Catalog, entry_id: str) -> str:
         else "  none"
     )
     return "\n".join(lines)
+
+
+def _owasp_docs(catalog: Catalog) -> list[str]:
+    """The OWASP mapping: per list, each id with its name and the threats that carry it."""
+    threats = list(catalog.threats.values())
+    parts = [
+        "## OWASP mapping",
+        "",
+        "Each threat's `owasp:` field names the entries of three OWASP lists it corresponds to",
+        "(`rules/owasp.yaml` holds the ids and their published names; the loader refuses any other",
+        "id). `maestro-graph threats --owasp ID` keeps the findings of the threats carrying an id.",
+        "",
+    ]
+    for owasp_list, ids in catalog.owasp_by_list(catalog.owasp):
+        parts += [f"### {owasp_list.title}", ""]
+        parts.append(
+            markdown_table(
+                ["id", "name", "threats"],
+                [
+                    [
+                        f"`{i.id}`",
+                        i.name,
+                        ", ".join(f"`{t.id}`" for t in threats if i.id in t.owasp) or "-",
+                    ]
+                    for i in ids
+                ],
+            )
+        )
+        parts.append("")
+    top10 = {i.id for i in catalog.owasp.values() if i.family in {"asi", "llm"}}
+    unmapped = [t for t in threats if not top10 & set(t.owasp)]
+    if unmapped:
+        parts += [
+            "Threats with no id from either top 10 (infrastructure, record-keeping and "
+            "governance concerns neither list covers): "
+            + ", ".join(f"`{t.id}`" for t in unmapped)
+            + ".",
+            "",
+        ]
+    return parts
 
 
 def render_docs(catalog: Catalog) -> str:
@@ -323,8 +418,10 @@ def render_docs(catalog: Catalog) -> str:
         )
         parts.append("")
         for t in on_layer:
+            owasp = ", ".join(f"`{i}`" for i in _sorted_owasp(catalog, t.owasp)) or "none"
             parts += [
                 f"- **`{t.id}`** ({', '.join(t.applies_to)}): {' '.join(t.description.split())}"
+                f" OWASP: {owasp}."
             ]
         controls = [c for c in catalog.controls.values() if c.layer is layer]
         parts += ["", "### Controls", ""]
@@ -345,6 +442,7 @@ def render_docs(catalog: Catalog) -> str:
             )
         )
         parts.append("")
+    parts += _owasp_docs(catalog)
     rules = sorted(catalog.rules.values(), key=lambda r: r.id)
     parts += [
         "## Propagation rules",
