@@ -18,6 +18,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from maestro_graph.catalog import Catalog, load_catalog
+from maestro_graph.catalog.types import Maturity
+from maestro_graph.detection import telemetry_watchers
 from maestro_graph.errors import MaestroInputError, did_you_mean
 from maestro_graph.exposure import ComponentReach, component_reach
 from maestro_graph.layers import Layer
@@ -39,8 +41,10 @@ from maestro_graph.ranking import (
     Chain,
     ChainQuery,
     SearchBudgetWarning,
+    parse_evidence,
     search_chains,
 )
+from maestro_graph.register import RiskRegister, build_register
 from maestro_graph.risk import Band, RiskSettings, band_floor
 from maestro_graph.threats import LayerCoverage, ThreatFinding, enumerate_threats, layer_coverage
 
@@ -61,6 +65,10 @@ RISK_MATRIX_TOP = 50
 #: The hop bound cannot be raised past this: chains longer than this are not meaningful
 #: explanations, and the search space grows exponentially with it.
 MAX_HOPS_LIMIT = 16
+
+
+def _at_least(maturity: Maturity | None, floor: Maturity) -> bool:
+    return maturity is not None and maturity.strength >= floor.strength
 
 
 class Chains(Sequence[Chain]):
@@ -199,17 +207,22 @@ class Analysis:
         components: Sequence[str] | None = None,
         min_band: Band | str | None = None,
         owasp: str | Iterable[str] | None = None,
+        evidence: Maturity | str | None = None,
     ) -> list[ThreatFinding]:
-        """The findings, filtered by component layer, component id, lowest band and OWASP id.
+        """The findings, filtered by component layer, component id, lowest band, OWASP id and
+        ATLAS evidence.
 
         ``owasp`` keeps the findings whose threat carries any of the given ids (``"LLM01"``,
-        ``["ASI06", "t1"]`` or ``"LLM01,ASI01"``; any case).
+        ``["ASI06", "t1"]`` or ``"LLM01,ASI01"``; any case). ``evidence`` keeps the findings
+        whose threat has an ATLAS technique of at least that maturity (``"realized"``: seen in
+        real incidents).
 
         Raises
         ------
         MaestroInputError
-            For an unknown layer, component, band or OWASP id.
+            For an unknown layer, component, band, OWASP id or maturity.
         """
+        floor_maturity, _ = parse_evidence(evidence)
         try:
             wanted_layers = {Layer.parse(layer) for layer in layers} if layers else None
             floor = Band.parse(min_band) if min_band is not None else None
@@ -232,6 +245,7 @@ class Analysis:
             and (not components or finding.component.id in components)
             and (floor is None or finding.band.rank >= floor.rank)
             and (wanted_owasp is None or not wanted_owasp.isdisjoint(finding.threat.owasp))
+            and (floor_maturity is None or _at_least(finding.maturity, floor_maturity))
         ]
 
     def threats(
@@ -241,19 +255,49 @@ class Analysis:
         components: Sequence[str] | None = None,
         min_band: Band | str | None = None,
         owasp: str | Iterable[str] | None = None,
+        evidence: Maturity | str | None = None,
     ) -> pd.DataFrame:
         """MAESTRO step 2 as a DataFrame: one row per (component, threat), highest risk first.
 
         Columns: component, layer, threat, likelihood, impact, risk, band, entry, atlas (list of
         {id, maturity}), controls_present, controls_missing and the factors behind the
-        likelihood. ``owasp`` keeps the threats carrying any of the given OWASP ids.
+        likelihood. ``owasp`` keeps the threats carrying any of the given OWASP ids;
+        ``evidence`` those with an ATLAS technique of at least that maturity.
         """
         import pandas as pd
 
         findings = self.threat_findings(
-            layers=layers, components=components, min_band=min_band, owasp=owasp
+            layers=layers, components=components, min_band=min_band, owasp=owasp, evidence=evidence
         )
         return pd.DataFrame([finding.to_record() for finding in findings])
+
+    def register(
+        self,
+        *,
+        predicted_top: int = 10,
+        max_hops: int = DEFAULT_MAX_HOPS,
+        **filters: object,
+    ) -> RiskRegister:
+        """The risk register: findings realized first (then demonstrated, feasible, unbacked;
+        by risk within each), who watches and owns each component, and the ``predicted_top``
+        highest-risk chains no realized or demonstrated technique backs on any step.
+
+        ``filters`` are those of :meth:`threat_findings` (layers, components, min_band, owasp,
+        evidence).
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> register = mg.analyze(mg.example("netmon")).register(min_band="medium")
+        >>> register.entries[0].evidence, register.entries[0].rank
+        ('realized', 1)
+        """
+        findings = self.threat_findings(**filters)  # type: ignore[arg-type]
+        query = self.query(top=predicted_top, max_hops=max_hops, predicted_only=True)
+        graph = self.attack_graph
+        with self.progress.step("ranking predicted chains"):
+            predicted = search_chains(graph, query)
+        return build_register(findings, predicted, telemetry_watchers(self.model, self.catalog))
 
     def coverage(self) -> list[LayerCoverage]:
         """Per layer: components, distinct applicable threats, findings."""
@@ -333,13 +377,18 @@ class Analysis:
         assume_breach: bool = False,
         fold_stages: bool = True,
         search_budget: int = SEARCH_BUDGET,
+        evidence: Maturity | str | None = None,
+        evidence_on: str = "entry",
+        predicted_only: bool = False,
+        undetected: bool = False,
     ) -> ChainQuery:
         """Check chain-search options and turn them into a :class:`ChainQuery`.
 
         Raises
         ------
         MaestroInputError
-            For an unknown layer or component, ``top`` below 1, or a hop bound out of range.
+            For an unknown layer, component or maturity, ``top`` below 1, or a hop bound out of
+            range.
         """
 
         def layers(option: str, values: Iterable[Layer | str] | None) -> frozenset[Layer] | None:
@@ -358,6 +407,7 @@ class Analysis:
             raise MaestroInputError.single(
                 "--max-hops", None, f"must be between 1 and {MAX_HOPS_LIMIT}, got {max_hops}"
             )
+        maturity, scope = parse_evidence(evidence, evidence_on)
         if distinct not in {"route", "pair", "none"}:
             raise MaestroInputError.single(
                 "--distinct", None, f"must be 'route', 'pair' or 'none', got {distinct!r}"
@@ -375,6 +425,10 @@ class Analysis:
             assume_breach=assume_breach,
             fold_stages=fold_stages,
             search_budget=search_budget,
+            evidence=maturity,
+            evidence_on=scope,
+            predicted_only=predicted_only,
+            undetected=undetected,
         )
 
     def paths(self, **options: object) -> Chains:
@@ -396,10 +450,28 @@ class Analysis:
             entry/target pair) or "none" (every chain; counts a route's variants)
         assume_breach : bool, default False
             Start from every state, as if already achieved, not only from entry states.
+        evidence : "realized", "demonstrated" or "feasible", optional
+            Only chains backed by ATLAS techniques of at least this maturity, on the entry step
+            (``evidence_on="entry"``, default), on some step (``"any"``) or on every step
+            (``"every"``).
+        predicted_only : bool, default False
+            Only chains no realized or demonstrated technique backs on any step.
+        undetected : bool, default False
+            Only chains no watcher sees (see :mod:`maestro_graph.detection`).
 
         Returns
         -------
         Chains
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> analysis = mg.analyze(mg.example("netmon"))
+        >>> quiet = analysis.paths(target="dashboard", undetected=True, top=50)
+        >>> "history > tuner > capture > dashboard" in [" > ".join(c.route) for c in quiet]
+        True
+        >>> all(not chain.detected_by for chain in quiet)
+        True
         """
         query = self.query(**options)  # type: ignore[arg-type]
         graph = self.attack_graph
@@ -407,13 +479,19 @@ class Analysis:
             return Chains(search_chains(graph, query), query)
 
     def gate_chains(
-        self, min_band: Band | str = Band.LOW, *, max_hops: int = GATE_MAX_HOPS
+        self,
+        min_band: Band | str = Band.LOW,
+        *,
+        max_hops: int = GATE_MAX_HOPS,
+        evidence: Maturity | str | None = None,
+        evidence_on: str = "entry",
     ) -> Chains:
         """Every chain at or above ``min_band`` (the best per entry/target pair), ranked.
 
         This is the set a gate judges (``check``, ``baseline``, ``diff``): not a top N, so a new
         chain cannot hide below a cut-off. The search drops everything whose risk cannot reach
-        the band, so it stays exact and bounded.
+        the band, so it stays exact and bounded. ``evidence`` and ``evidence_on`` judge only the
+        chains backed by ATLAS techniques of that maturity (as in :meth:`paths`).
         """
         try:
             band = Band.parse(min_band)
@@ -421,7 +499,13 @@ class Analysis:
             raise MaestroInputError.single("--fail-on", None, str(error)) from None
         # Every chain is judged, stages included: a gate must not let a short chain through
         # because a longer one goes on from it.
-        query = self.query(top=None, max_hops=max_hops, fold_stages=False)
+        query = self.query(
+            top=None,
+            max_hops=max_hops,
+            fold_stages=False,
+            evidence=evidence,
+            evidence_on=evidence_on,
+        )
         query = dataclasses.replace(query, min_risk=band_floor(band))
         # A gate judged on part of the chains could pass a new one: past the budget, it fails.
         with warnings.catch_warnings():
@@ -442,17 +526,35 @@ class Analysis:
         ]
         return Chains(ranked, query)
 
-    def layer_matrix(self, *, max_hops: int = DEFAULT_MAX_HOPS) -> list[MatrixCell]:
-        """The 49 cells of the layer matrix (best chain and pair count per layer pair)."""
-        self.query(max_hops=max_hops)
-        return layer_matrix(self.attack_graph, max_hops=max_hops)
+    def layer_matrix(
+        self,
+        *,
+        max_hops: int = DEFAULT_MAX_HOPS,
+        evidence: Maturity | str | None = None,
+        evidence_on: str = "entry",
+    ) -> list[MatrixCell]:
+        """The 49 cells of the layer matrix (best chain and pair count per layer pair); with
+        ``evidence``, each cell's best chain among those backed by that ATLAS maturity."""
+        query = self.query(max_hops=max_hops, evidence=evidence, evidence_on=evidence_on)
+        return layer_matrix(
+            self.attack_graph,
+            max_hops=max_hops,
+            evidence=query.evidence,
+            evidence_on=query.evidence_on,
+        )
 
-    def matrix(self, *, max_hops: int = DEFAULT_MAX_HOPS) -> pd.DataFrame:
+    def matrix(
+        self,
+        *,
+        max_hops: int = DEFAULT_MAX_HOPS,
+        evidence: Maturity | str | None = None,
+        evidence_on: str = "entry",
+    ) -> pd.DataFrame:
         """The layer matrix as a 7x7 DataFrame of best risks (rows: entry layer; columns: final
         layer; NaN where no chain joins them)."""
         import pandas as pd
 
-        cells = self.layer_matrix(max_hops=max_hops)
+        cells = self.layer_matrix(max_hops=max_hops, evidence=evidence, evidence_on=evidence_on)
         layers = [layer.value for layer in Layer]
         frame = pd.DataFrame(index=layers, columns=layers, dtype=float)
         for cell in cells:
@@ -711,7 +813,10 @@ class Analysis:
         return component_reach(self.attack_graph)
 
     def components(self) -> pd.DataFrame:
-        """One row per component: layer, entry, exposure, blast radius, threats and top risk."""
+        """One row per component: layer, owner, entry, exposure, blast radius, threats, top risk.
+
+        ``owner`` is the component's ``owner`` from the model file, empty when it has none.
+        """
         import pandas as pd
 
         top_risk: dict[str, float] = {}
@@ -726,6 +831,7 @@ class Analysis:
                 {
                     "component": r.component,
                     "layer": r.layer.value,
+                    "owner": self.model.component(r.component).owner or "",
                     "entry": r.entry,
                     "exposure": r.exposure,
                     "blast_radius": r.blast_radius,

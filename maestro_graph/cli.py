@@ -6,6 +6,7 @@ CLI starts fast.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import io
@@ -317,6 +318,31 @@ def _layers_option(value: tuple[str, ...]) -> tuple[Layer, ...] | None:
         raise click.BadParameter(str(error)) from None
 
 
+_MATURITIES = ["realized", "demonstrated", "feasible"]
+
+
+def evidence_options(*, scope: bool = True) -> Callable[[F], F]:
+    """``--evidence`` (and, with ``scope``, ``--evidence-on``): the ATLAS maturity filter."""
+
+    def decorate(command: F) -> F:
+        if scope:
+            command = click.option(
+                "--evidence-on",
+                type=click.Choice(["entry", "any", "every"]),
+                default="entry",
+                show_default=True,
+                help="Where --evidence must hold: the entry step, some step, or every step.",
+            )(command)
+        return click.option(
+            "--evidence",
+            type=click.Choice(_MATURITIES, case_sensitive=False),
+            help="Only what ATLAS techniques of at least this maturity back (realized: used in "
+            "real incidents; demonstrated: shown on realistic systems; feasible: research).",
+        )(command)
+
+    return decorate
+
+
 @main.command()
 @model_input
 @click.option(
@@ -343,6 +369,13 @@ def _layers_option(value: tuple[str, ...]) -> tuple[Layer, ...] | None:
     help="Only threats carrying one of these OWASP ids (ASI01-ASI10, LLM01-LLM10, T1-T15); "
     "repeatable or comma-separated, any case.",
 )
+@evidence_options(scope=False)
+@click.option(
+    "--register",
+    is_flag=True,
+    help="The risk register: realized threats first (then demonstrated, feasible, unbacked), "
+    "with owners and watchers, and the chains no realized or demonstrated technique backs.",
+)
 @click.option(
     "--format",
     "output_format",
@@ -360,6 +393,8 @@ def threats(
     min_band: str | None,
     top: int | None,
     owasp_ids: tuple[str, ...],
+    evidence: str | None,
+    register: bool,
     output_format: str,
     output: str | None,
     assumed: tuple[str, ...],
@@ -377,6 +412,8 @@ def threats(
       maestro-graph threats arch.yaml --layer L2,L7 --min-band high
       maestro-graph threats arch.yaml --component kb --format json
       maestro-graph threats arch.yaml --owasp LLM01,ASI06
+      maestro-graph threats --example rag-agent --evidence realized
+      maestro-graph threats --example netmon --register --min-band medium
       maestro-graph threats arch.yaml --assume-control kb:provenance-tracking
     """
     from maestro_graph.analysis import analyze
@@ -388,12 +425,17 @@ def threats(
         raise click.BadParameter(str(error), param_hint="'--owasp'") from None
     before = analyze(model, catalog=catalog)
     analysis = before.with_controls(assumed) if assumed else before
-    findings = analysis.threat_findings(
-        layers=_layers_option(layers),
-        components=components or None,
-        min_band=min_band,
-        owasp=owasp,
-    )
+    filters = {
+        "layers": _layers_option(layers),
+        "components": components or None,
+        "min_band": min_band,
+        "owasp": owasp,
+        "evidence": evidence,
+    }
+    if register:
+        emit(_register_text(analysis, filters, top, output_format), output)
+        return
+    findings = analysis.threat_findings(**filters)  # type: ignore[arg-type]
     shown = findings[:top] if top else findings
     coverage = analysis.coverage()
     if output_format == "json":
@@ -415,6 +457,23 @@ def threats(
             {"assumed": list(assumed), "changed": changed},
         )
     emit(text, output)
+
+
+def _register_text(
+    analysis: Any, filters: dict[str, Any], top: int | None, output_format: str
+) -> str:
+    from maestro_graph.render import register as render
+
+    register = analysis.register(**filters)
+    if top:
+        register = dataclasses.replace(register, entries=register.entries[:top])
+    if output_format == "json":
+        return render.render_json(analysis.model, analysis.catalog, register)
+    if output_format == "csv":
+        return render.render_csv(register)
+    if output_format == "md":
+        return render.render_markdown(analysis.model, register)
+    return render.render_table(analysis.model, register, total=len(analysis.findings))
 
 
 def _chain_options(command: F) -> F:
@@ -501,6 +560,20 @@ def _chain_options(command: F) -> F:
     is_flag=True,
     help="Start from every component (as if compromised), not only attacker entries.",
 )
+@evidence_options()
+@click.option(
+    "--predicted",
+    "predicted_only",
+    is_flag=True,
+    help="Only chains no realized or demonstrated ATLAS technique backs on any step "
+    "(predicted, not yet seen in ATLAS).",
+)
+@click.option(
+    "--undetected",
+    is_flag=True,
+    help="Only chains no watcher sees (no monitor, log, tracer, security agent or audit trail "
+    "receives telemetry from them that they do not blind first).",
+)
 @click.option(
     "--explain", is_flag=True, help="Tell each chain hop by hop: rule, flow, ATLAS, controls."
 )
@@ -535,6 +608,10 @@ def paths(
     include_single_layer: bool,
     distinct: str,
     assume_breach: bool,
+    evidence: str | None,
+    evidence_on: str,
+    predicted_only: bool,
+    undetected: bool,
     explain: bool,
     search_budget: int,
     output_format: str,
@@ -554,6 +631,8 @@ def paths(
       maestro-graph paths arch.yaml --top 20 --through L3 --format json
       maestro-graph paths arch.yaml --target ledger --max-hops 8
       maestro-graph paths arch.yaml --from L4 --assume-breach
+      maestro-graph paths --example netmon --undetected
+      maestro-graph paths arch.yaml --evidence realized --evidence-on every
       maestro-graph paths arch.yaml --assume-control tuner:memory-isolation
       maestro-graph paths arch.yaml --top 3 --format mermaid -o chains.mmd
     """
@@ -574,6 +653,10 @@ def paths(
         distinct=distinct,
         assume_breach=assume_breach,
         search_budget=search_budget,
+        evidence=evidence,
+        evidence_on=evidence_on,
+        predicted_only=predicted_only,
+        undetected=undetected,
     )
     from maestro_graph.ranking import search_chains
 
@@ -620,6 +703,7 @@ def paths(
     show_default=True,
     help="Most transitions in a chain.",
 )
+@evidence_options()
 @click.option(
     "--format",
     "output_format",
@@ -633,6 +717,8 @@ def matrix(
     model: SystemModel,
     catalog: Catalog,
     max_hops: int,
+    evidence: str | None,
+    evidence_on: str,
     output_format: str,
     output: str | None,
     assumed: tuple[str, ...],
@@ -648,6 +734,7 @@ def matrix(
     Examples:
       maestro-graph matrix --example multi-agent
       maestro-graph matrix arch.yaml --format json -o matrix.json
+      maestro-graph matrix --example multi-agent --evidence realized
       maestro-graph matrix arch.yaml --assume-control orchestrator:agent-authorization
     """
     from maestro_graph.analysis import analyze
@@ -655,7 +742,8 @@ def matrix(
 
     before = analyze(model, catalog=catalog)
     analysis = before.with_controls(assumed) if assumed else before
-    cells = analysis.layer_matrix(max_hops=max_hops)
+    evidence_filter = {"evidence": evidence, "evidence_on": evidence_on}
+    cells = analysis.layer_matrix(max_hops=max_hops, **evidence_filter)
     if output_format == "json":
         text = render.render_json(model, cells, catalog.version)
     elif output_format == "csv":
@@ -665,7 +753,7 @@ def matrix(
     if assumed:
         from maestro_graph.render.whatif import cells_delta, render_cells_delta
 
-        changed = cells_delta(before.layer_matrix(max_hops=max_hops), cells)
+        changed = cells_delta(before.layer_matrix(max_hops=max_hops, **evidence_filter), cells)
         text = _with_delta(
             text,
             output_format,
@@ -690,10 +778,11 @@ def matrix(
 def components(
     model: SystemModel, catalog: Catalog, output_format: str, output: str | None
 ) -> None:
-    """Exposure and blast radius of every component.
+    """Exposure, blast radius and owner of every component.
 
     exposure: how many entry components can reach it by some chain (an entry counts itself);
-    blast radius: how many other components an attacker reaches once it is compromised.
+    blast radius: how many other components an attacker reaches once it is compromised;
+    owner: the component's owner in the model file (empty, or null in JSON, when none).
 
     \b
     Example:
@@ -711,19 +800,24 @@ def components(
             "entry": r.entry,
             "exposure": r.exposure,
             "blast_radius": r.blast_radius,
+            "owner": model.component(r.component).owner,
         }
         for r in rows
     ]
     if output_format == "json":
         text = json.dumps({"model": model.name, "components": records}, indent=2)
     elif output_format == "csv":
-        text = "\n".join(
-            ["component,layer,entry,exposure,blast_radius"]
-            + [",".join(str(v) for v in r.values()) for r in records]
-        )
+        import csv
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")  # an owner may hold a comma
+        columns = ("component", "layer", "entry", "exposure", "blast_radius")
+        writer.writerow([*columns, "owner"])
+        writer.writerows([*(r[c] for c in columns), r["owner"] or ""] for r in records)
+        text = buffer.getvalue().rstrip("\n")
     else:
         table = text_table(
-            ["component", "layer", "entry", "exposure", "blast radius"],
+            ["component", "layer", "entry", "exposure", "blast radius", "owner"],
             [
                 [
                     r["component"],
@@ -731,12 +825,13 @@ def components(
                     "yes" if r["entry"] else "",
                     r["exposure"],
                     r["blast_radius"],
+                    r["owner"] or "",
                 ]
                 for r in records
             ],
             right=[3, 4],
         )
-        text = f"Exposure and blast radius in {model.name}\n\n{table}"
+        text = f"Exposure, blast radius and owners in {model.name}\n\n{table}"
     emit(text, output)
 
 
@@ -1074,7 +1169,11 @@ def diff(
     show_default=True,
     help="Accept the chains at or above this band.",
 )
-@click.option("--owner", default="TODO", show_default=True, help="Owner written into new entries.")
+@click.option(
+    "--owner",
+    help="Owner written into every new entry. Without it, each new entry names the owners of "
+    "the components its chain crosses (from the model's owner fields), or TODO when none has one.",
+)
 @click.option(
     "--justification",
     default="TODO: why this chain is accepted",
@@ -1101,7 +1200,7 @@ def baseline(
     model: SystemModel,
     catalog: Catalog,
     min_band: str,
-    owner: str,
+    owner: str | None,
     justification: str,
     expires_in: int,
     update: bool,
@@ -1111,8 +1210,9 @@ def baseline(
     """Write a baseline: the current chains at or above a band, accepted as known risks.
 
     Each entry records the chain's fingerprint, layer signature, path, band and risk, with a
-    justification, an owner and an expiry date for a human to review. Commit it next to the
-    model and gate changes with check.
+    justification, an owner and an expiry date for a human to review. A new entry's owner is
+    the owners of the components its chain crosses (TODO when none has one), unless --owner
+    names one for all. Commit the file next to the model and gate changes with check.
 
     \b
     Examples:
@@ -1143,10 +1243,12 @@ def baseline(
     kept = (
         len({e.id for e in result.accepted} & {e.id for e in previous.accepted}) if previous else 0
     )
+    unowned = sum(1 for entry in result.accepted if entry.owner_placeholder)
     click.echo(
         f"{len(result.accepted)} chains at or above {min_band.lower()} accepted"
         + (f" ({kept} kept from the previous baseline)" if previous else "")
-        + "; fill in each justification and owner",
+        + "; fill in each justification"
+        + (f" and the {unowned} owner{'s' if unowned != 1 else ''} left TODO" if unowned else ""),
         err=True,
     )
 
@@ -1169,6 +1271,7 @@ def baseline(
     help="Fail on chains at or above this band that the baseline does not accept.",
 )
 @_max_hops_option
+@evidence_options()
 @click.option(
     "--format",
     "output_format",
@@ -1183,6 +1286,8 @@ def check_command(
     baseline_file: str,
     fail_on: str,
     max_hops: int,
+    evidence: str | None,
+    evidence_on: str,
     output_format: str,
     output: str | None,
 ) -> None:
@@ -1199,13 +1304,21 @@ def check_command(
       maestro-graph check architecture.yaml --baseline maestro-baseline.yaml --fail-on medium
       maestro-graph check architecture.yaml --baseline maestro-baseline.yaml --format md -o check.md
       maestro-graph check arch.yaml --baseline maestro-baseline.yaml --format sarif -o chains.sarif
+      maestro-graph check arch.yaml --baseline maestro-baseline.yaml --evidence realized
     """
     from maestro_graph.analysis import analyze
     from maestro_graph.regression import check, load_baseline
     from maestro_graph.render import regression as render
 
     accepted = load_baseline(baseline_file)
-    result = check(analyze(model, catalog=catalog), accepted, fail_on, max_hops=max_hops)
+    result = check(
+        analyze(model, catalog=catalog),
+        accepted,
+        fail_on,
+        max_hops=max_hops,
+        evidence=evidence,
+        evidence_on=evidence_on,
+    )
     if output_format == "json":
         text = render.render_check_json(result)
     elif output_format == "md":

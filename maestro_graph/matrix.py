@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from maestro_graph.catalog.types import Maturity
 from maestro_graph.layers import Layer
 from maestro_graph.propagation import AttackGraph
-from maestro_graph.ranking import Chain, ChainQuery, search_chains
+from maestro_graph.ranking import Chain, ChainQuery, EvidenceScope, search_chains
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,22 @@ def reachable_pairs(graph: AttackGraph, max_hops: int) -> dict[tuple[Layer, Laye
     return counts
 
 
-def layer_matrix(graph: AttackGraph, *, max_hops: int = 8) -> list[MatrixCell]:
+def layer_matrix(
+    graph: AttackGraph,
+    *,
+    max_hops: int = 8,
+    evidence: Maturity | None = None,
+    evidence_on: EvidenceScope = "entry",
+) -> list[MatrixCell]:
     """The 7x7 matrix (L6 included), row by row from L1 to L7.
 
     Parameters
     ----------
     graph : AttackGraph
     max_hops : int
+    evidence : Maturity, optional
+        Each cell's best chain among those backed by ATLAS techniques of at least this maturity
+        (``evidence_on`` as in :class:`ChainQuery`); the pair counts stay those of every chain.
 
     Returns
     -------
@@ -96,6 +106,8 @@ def layer_matrix(graph: AttackGraph, *, max_hops: int = 8) -> list[MatrixCell]:
                     target_layers=frozenset({target}),
                     assume_breach=True,
                     fold_stages=False,
+                    evidence=evidence,
+                    evidence_on=evidence_on,
                 )
                 found = search_chains(graph, query)
                 chain = found[0] if found else None

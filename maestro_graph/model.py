@@ -122,11 +122,32 @@ class Component(_ModelPart):
         description="untrusted for third-party or attacker-reachable content, else trusted",
     )
     criticality: int = Field(3, ge=1, le=5, description="How much its compromise hurts, 1 to 5")
+    owner: str | None = Field(
+        None,
+        min_length=1,
+        description="Who answers for it (a team, a person, a role): chains and acceptances name it",
+    )
     controls: tuple[str, ...] = Field((), description="Ids of catalog controls in place on it")
     tags: tuple[str, ...] = Field((), description="Free labels")
     properties: dict[str, Any] = Field(
         default_factory=dict, description="Free key/values, carried to outputs"
     )
+
+    @field_validator("owner", mode="before")
+    @classmethod
+    def _owner_is_one_name(cls, value: Any) -> Any:
+        # A number or a list is not a name, and neither is "" or "  ": refuse them all with one
+        # message rather than coerce. Surrounding blanks are dropped so that "netops " and
+        # "netops" are one owner.
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value.strip().splitlines()) != 1:
+            raise PydanticCustomError(
+                "owner_type",
+                "an owner is one line naming a team, a person or a role, got {got}",
+                {"got": repr(value)},
+            )
+        return value.strip()
 
     @model_validator(mode="before")
     @classmethod

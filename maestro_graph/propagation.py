@@ -23,7 +23,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from maestro_graph.catalog import Catalog
 from maestro_graph.catalog.types import Capability, PropagationRule, Threat
@@ -125,6 +125,8 @@ class AttackGraph:
     siblings: dict[str, str] = field(default_factory=dict)
 
     _by_target: dict[int, dict[int, int]] = field(default_factory=dict, repr=False)
+    #: What later stages work out once per graph (evidence strengths, watchers), by name.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def steps_by_target(self, source: int) -> dict[int, int]:
         """Target state -> transition index for the transitions out of ``source`` (worked out

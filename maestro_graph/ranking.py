@@ -36,7 +36,9 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, Literal
 
-from maestro_graph.catalog.types import Capability
+from maestro_graph.catalog.types import Capability, Maturity, WatchMode
+from maestro_graph.detection import Step, telemetry_watchers, watcher_modes, watchers_seeing
+from maestro_graph.errors import MaestroInputError
 from maestro_graph.layers import Layer
 from maestro_graph.model import Trust
 from maestro_graph.perf import paused_gc
@@ -54,6 +56,44 @@ from maestro_graph.threats import AtlasEvidence, atlas_links
 # chain that ties the N-th best.
 _COST_SLACK = 1e-9
 _IMPACT_SCALE = 5.0
+
+
+#: Where a chain's ATLAS evidence is required (ChainQuery.evidence_on).
+EvidenceScope = Literal["entry", "any", "every"]
+EVIDENCE_SCOPES: tuple[EvidenceScope, ...] = ("entry", "any", "every")
+
+
+def parse_evidence(
+    evidence: Maturity | str | None, evidence_on: str = "entry"
+) -> tuple[Maturity | None, EvidenceScope]:
+    """Check an evidence filter: the lowest ATLAS maturity and where a chain needs it.
+
+    Raises
+    ------
+    MaestroInputError
+        For an unknown maturity or scope.
+
+    Examples
+    --------
+    >>> parse_evidence("Realized", "every")
+    (<Maturity.REALIZED: 'realized'>, 'every')
+    """
+    maturity = None
+    if evidence is not None:
+        try:
+            maturity = Maturity(str(evidence).strip().lower())
+        except ValueError:
+            valid = ", ".join(m.value for m in Maturity)
+            raise MaestroInputError.single(
+                "--evidence", None, f"unknown maturity {evidence!r}; valid: {valid}"
+            ) from None
+    if evidence_on not in EVIDENCE_SCOPES:
+        raise MaestroInputError.single(
+            "--evidence-on",
+            None,
+            f"must be one of {', '.join(EVIDENCE_SCOPES)}, got {evidence_on!r}",
+        )
+    return maturity, evidence_on  # type: ignore[return-value]
 
 
 #: Partial chains a search may queue by default: 10 times what the largest bundled or corpus
@@ -97,6 +137,15 @@ class ChainQuery:
         (every agent delegating to every other) the number of chains of equal risk grows
         exponentially with the hop bound; past the budget the search stops with what it has
         found and warns (:class:`SearchBudgetWarning`) rather than run for hours.
+    evidence : Maturity, optional
+        Keep only chains backed by ATLAS techniques of at least this maturity, where
+        ``evidence_on`` says: ``entry`` (default) the first step's techniques, ``any`` some
+        step's, ``every`` each step's (see :func:`step_strengths`).
+    predicted_only : bool
+        Keep only chains with no realized or demonstrated technique on any step: what MAESTRO
+        predicts that ATLAS has not yet seen.
+    undetected : bool
+        Keep only chains that no watcher sees (:mod:`maestro_graph.detection`).
     """
 
     top: int | None = 10
@@ -112,6 +161,10 @@ class ChainQuery:
     min_risk: float = 0.0
     fold_stages: bool = True
     search_budget: int = SEARCH_BUDGET
+    evidence: Maturity | None = None
+    evidence_on: EvidenceScope = "entry"
+    predicted_only: bool = False
+    undetected: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,6 +225,88 @@ class Chain:
     #: The same attack through interchangeable components (SystemModel.interchangeable): each
     #: variant's route and risk, best first. The chain is the best of them.
     variants: tuple[tuple[tuple[str, ...], float], ...] = ()
+    #: The watchers that would see the chain (:mod:`maestro_graph.detection`), in the order
+    #: they first see a step; empty when nothing does.
+    detected_by: tuple[str, ...] = ()
+
+    @property
+    def evidence(self) -> Maturity | None:
+        """The strongest ATLAS maturity on any step (None when no step has a technique)."""
+        return _strongest(e.maturity for step in self.steps for e in step.atlas)
+
+    @property
+    def entry_evidence(self) -> Maturity | None:
+        """The strongest ATLAS maturity of the first step."""
+        return _strongest(e.maturity for e in self.steps[0].atlas)
+
+    @property
+    def weakest_evidence(self) -> Maturity | None:
+        """The weakest step's strongest ATLAS maturity: the chain is confirmed no further than
+        this (None when a step has no technique)."""
+        if self.unbacked_steps:
+            return None
+        return min(
+            (_strongest(e.maturity for e in step.atlas) for step in self.steps),
+            key=lambda m: m.strength if m else 0,
+        )
+
+    @property
+    def unbacked_steps(self) -> tuple[int, ...]:
+        """The numbers (from 1) of the steps no ATLAS technique backs."""
+        return tuple(n for n, step in enumerate(self.steps, start=1) if not step.atlas)
+
+    @property
+    def predicted(self) -> bool:
+        """True when no step has a realized or demonstrated technique: MAESTRO predicts the
+        chain, ATLAS has not yet seen it."""
+        evidence = self.evidence
+        return evidence is None or evidence.strength < Maturity.DEMONSTRATED.strength
+
+    @property
+    def detected(self) -> bool:
+        """Whether any watcher sees the chain."""
+        return bool(self.detected_by)
+
+    def evidence_summary(self) -> str:
+        """``"evidence: realized (entry realized, weakest demonstrated)"`` and what is missing.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> mg.analyze(mg.example("netmon")).paths(top=1)[0].evidence_summary()
+        'evidence: realized (entry realized, weakest realized)'
+        """
+        if self.evidence is None:
+            return "evidence: no ATLAS technique on any step (predicted, not yet seen in ATLAS)"
+        entry = self.entry_evidence.value if self.entry_evidence else "none"
+        weakest = self.weakest_evidence.value if self.weakest_evidence else "none"
+        text = f"evidence: {self.evidence.value} (entry {entry}, weakest {weakest})"
+        if self.unbacked_steps:
+            text += f"; no technique at step {', '.join(map(str, self.unbacked_steps))}"
+        if self.predicted:
+            text += "; predicted, not yet seen in ATLAS"
+        return text
+
+    def backed_by(self, maturity: Maturity, on: EvidenceScope = "entry") -> bool:
+        """Whether ATLAS techniques of at least ``maturity`` back the chain's first step
+        (``on="entry"``), some step (``"any"``) or every step (``"every"``): the test
+        :attr:`ChainQuery.evidence` applies inside the search.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> chain = mg.analyze(mg.example("netmon")).paths(top=1)[0]
+        >>> chain.backed_by(Maturity.FEASIBLE, "every")
+        True
+        """
+        strengths = [
+            max((e.maturity.strength for e in step.atlas), default=0) for step in self.steps
+        ]
+        if on == "entry":
+            return strengths[0] >= maturity.strength
+        if on == "every":
+            return min(strengths) >= maturity.strength
+        return max(strengths) >= maturity.strength
 
     @functools.cached_property
     def id(self) -> str:
@@ -217,6 +352,12 @@ class Chain:
         return tuple(route)
 
     @property
+    def owners(self) -> tuple[str, ...]:
+        """The owners of the components the chain crosses, in route order (unowned left out)."""
+        owners = (step.state.component.owner for step in self.steps)
+        return tuple(dict.fromkeys(owner for owner in owners if owner))
+
+    @property
     def signature(self) -> str:
         """``"L2 > L3 > L4 > L5"``."""
         return " > ".join(layer.value for layer in self.layers)
@@ -240,10 +381,19 @@ class Chain:
             "hops": self.hops,
             "entry": self.entry,
             "target": self.target,
+            "owners": list(self.owners),
             "steps": [step.to_record() for step in self.steps],
             "variants": [
                 {"route": list(route), "risk": round(risk, 4)} for route, risk in self.variants
             ],
+            "evidence": {
+                "strongest": self.evidence.value if self.evidence else None,
+                "entry": self.entry_evidence.value if self.entry_evidence else None,
+                "weakest": self.weakest_evidence.value if self.weakest_evidence else None,
+                "unbacked_steps": list(self.unbacked_steps),
+                "predicted": self.predicted,
+            },
+            "detected_by": list(self.detected_by),
         }
 
     def _repr_html_(self) -> str:
@@ -276,6 +426,14 @@ class Chain:
             f"#{self.rank} {self.id}  risk {self.risk:.3f} ({self.band.value})  likelihood "
             f"{self.likelihood:.4f}  impact {self.impact:.2f}  {self.signature}"
         ]
+        if self.owners:
+            lines.append(f"   owners: {', '.join(self.owners)}")
+        lines.append(f"   {self.evidence_summary()}")
+        lines.append(
+            f"   seen by: {', '.join(self.detected_by)}"
+            if self.detected_by
+            else "   seen by: no watcher (no monitor, log or audit trail gets telemetry it keeps)"
+        )
         for number, step in enumerate(self.steps, start=1):
             state = step.state
             where = f"{state.component.id} ({state.component.layer.value} {state.component.kind})"
@@ -309,6 +467,10 @@ class Chain:
                 evidence = ", ".join(f"{a.id} {a.name} ({a.maturity.value})" for a in step.atlas)
                 lines.append(f"     ATLAS: {evidence}")
         return "\n".join(lines)
+
+
+def _strongest(maturities: Iterable[Maturity]) -> Maturity | None:
+    return max(maturities, key=lambda m: m.strength, default=None)
 
 
 def chain_fingerprint(keys: Iterable[tuple[str, str]]) -> str:
@@ -357,8 +519,11 @@ def _sink_cost(state: State) -> float:
     return -math.log(state.impact / _IMPACT_SCALE)
 
 
-def _cost_to_sink(graph: AttackGraph, final: list[bool]) -> list[float]:
-    """Cheapest cost from every state to the virtual sink (reverse Dijkstra).
+def _cost_to_sink(
+    graph: AttackGraph, final: list[bool], allowed: list[bool] | None = None
+) -> list[float]:
+    """Cheapest cost from every state to the virtual sink (reverse Dijkstra), over the
+    transitions ``allowed`` (all when None).
 
     The final states enter in cost order from a sorted list, and only the states reached
     through transitions go through a heap; the distances are those of any Dijkstra order.
@@ -389,6 +554,8 @@ def _cost_to_sink(graph: AttackGraph, final: list[bool]) -> list[float]:
         if cost > distance[index]:
             continue
         for transition_index in incoming[index]:
+            if allowed is not None and not allowed[transition_index]:
+                continue
             source = sources[transition_index]
             candidate = cost + costs[transition_index]
             if candidate < distance[source]:
@@ -413,7 +580,83 @@ def _path_qualifies(graph: AttackGraph, path: Sequence[int], query: ChainQuery) 
     layers = {states[i].component.layer for i in path}
     if query.cross_layer_only and len(layers) < 2:
         return False
-    return query.through_layers is None or query.through_layers <= layers
+    if query.through_layers is not None and not query.through_layers <= layers:
+        return False
+    if (query.evidence is not None or query.predicted_only) and not _evidence_qualifies(
+        graph, path, query
+    ):
+        return False
+    return not (query.undetected and path_watchers(graph, path))
+
+
+def step_strengths(graph: AttackGraph, path: Sequence[int]) -> list[int]:
+    """The ATLAS evidence of each step of a path, as maturity strength (0: no technique).
+
+    A chain's first step is backed by its threat's techniques; every later step by its
+    rule's and its threat's, as :func:`make_chain` cites them.
+    """
+    states, transitions = _evidence_strengths(graph)
+    strengths = [states[path[0]]]
+    for source, target in pairwise(path):
+        strengths.append(transitions[_transition_between(graph, source, target).index])
+    return strengths
+
+
+def _evidence_strengths(graph: AttackGraph) -> tuple[list[int], list[int]]:
+    """Per state and per transition, the strongest maturity of what it cites (once per graph)."""
+    found = graph.memo.get("evidence_strengths")
+    if found is None:
+        catalog = graph.catalog
+
+        def strength(atlas_ids: Iterable[str]) -> int:
+            maturity = catalog.maturity_of(atlas_ids)
+            return maturity.strength if maturity else 0
+
+        by_state = [strength(state.threat.atlas) for state in graph.states]
+        by_transition = [max(strength(t.rule.atlas), by_state[t.target]) for t in graph.transitions]
+        found = graph.memo["evidence_strengths"] = (by_state, by_transition)
+    return found
+
+
+def _evidence_qualifies(graph: AttackGraph, path: Sequence[int], query: ChainQuery) -> bool:
+    strengths = step_strengths(graph, path)
+    if query.predicted_only and max(strengths) >= Maturity.DEMONSTRATED.strength:
+        return False
+    if query.evidence is None:
+        return True
+    needed = query.evidence.strength
+    if query.evidence_on == "entry":
+        return strengths[0] >= needed
+    if query.evidence_on == "every":
+        return min(strengths) >= needed
+    return max(strengths) >= needed
+
+
+def _watchers(graph: AttackGraph) -> tuple[dict[str, tuple[str, ...]], dict[str, WatchMode]]:
+    found = graph.memo.get("watchers")
+    if found is None:
+        found = graph.memo["watchers"] = (
+            telemetry_watchers(graph.model, graph.catalog),
+            watcher_modes(graph.model, graph.catalog),
+        )
+    return found
+
+
+def _seen_for_good(graph: AttackGraph, path: Sequence[int]) -> bool:
+    """Whether a watcher that alerts sees ``path``: no continuation can take that back."""
+    modes = _watchers(graph)[1]
+    return any(modes[w] is WatchMode.ALERTS for w in path_watchers(graph, path))
+
+
+def path_watchers(graph: AttackGraph, path: Sequence[int]) -> tuple[str, ...]:
+    """The watchers that would see the chain along ``path`` (:func:`watchers_seeing`)."""
+    telemetry, modes = _watchers(graph)
+    if not modes:
+        return ()
+    steps: list[Step] = [
+        (graph.states[i].component.id, graph.states[i].threat.capability) for i in path
+    ]
+    return watchers_seeing(steps, telemetry, modes)
 
 
 #: What an attacker acting through these sees for themselves: a shell, or a stolen identity.
@@ -678,6 +921,18 @@ class _SearchSpace:
     #: Per state: the twin a chain must already have passed through before it may enter this
     #: state's component (:func:`twin_order`), or None.
     twin_before: list[str | None]
+    #: Per transition, whether ``evidence_on="every"`` lets a chain take it (None: no filter).
+    evidenced: list[bool] | None = None
+
+    def may_start(self, index: int) -> bool:
+        """Whether a chain may start at state ``index`` under the query's evidence filters."""
+        query = self.query
+        if query.evidence is None and not query.predicted_only:
+            return True
+        strength = _evidence_strengths(self.graph)[0][index]
+        if query.evidence is not None and query.evidence_on == "entry":
+            return strength >= query.evidence.strength and _step_evidence_allowed(query, strength)
+        return _step_evidence_allowed(query, strength)
 
     def steps_from(
         self, path: tuple[int, ...], *, detours: bool = False
@@ -703,6 +958,8 @@ class _SearchSpace:
                     and graph.states[target].component.id not in visited
                 ):
                     continue
+            if self.evidenced is not None and not self.evidenced[transition_index]:
+                continue
             if self.conditional[transition_index] and not step_allowed(
                 graph, path, transition, detours=True
             ):
@@ -747,16 +1004,37 @@ class _SearchSpace:
 def search_space(graph: AttackGraph, query: ChainQuery) -> _SearchSpace:
     """The final states, costs and bounds a search for ``query`` works with."""
     final = _final_states(graph, query)
+    evidenced = _evidenced_steps(graph, query)
     return _SearchSpace(
         graph,
         query,
         final,
-        _cost_to_sink(graph, final),
+        _cost_to_sink(graph, final, evidenced),
         [-math.log(t.likelihood) for t in graph.transitions],
         conditional_steps(graph),
         _Budget(query.search_budget),
         twin_order(graph, query),
+        evidenced,
     )
+
+
+def _evidenced_steps(graph: AttackGraph, query: ChainQuery) -> list[bool] | None:
+    """Per transition, whether the evidence filters let a chain take it; None when they
+    judge no single step (a step's evidence decides only for ``every`` and predicted_only)."""
+    if not query.predicted_only and (query.evidence is None or query.evidence_on != "every"):
+        return None
+    return [_step_evidence_allowed(query, s) for s in _evidence_strengths(graph)[1]]
+
+
+def _step_evidence_allowed(query: ChainQuery, strength: int) -> bool:
+    """Whether one step of this evidence strength may be part of a chain ``query`` keeps."""
+    if query.predicted_only and strength >= Maturity.DEMONSTRATED.strength:
+        return False
+    if query.evidence is None or query.evidence_on == "any":
+        return True
+    if query.evidence_on == "every":
+        return strength >= query.evidence.strength
+    return True
 
 
 def breaks_symmetry(query: ChainQuery) -> bool:
@@ -800,7 +1078,7 @@ def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
         state = graph.states[index]
         if space.twin_before[index] is not None:
             continue  # a chain meets the first of its twins first (twin_order)
-        if _entry_allowed(state, query) and to_sink[index] < math.inf:
+        if _entry_allowed(state, query) and to_sink[index] < math.inf and space.may_start(index):
             cost = -math.log(state.start_likelihood)
             heap.append((cost + to_sink[index], (index,), cost))
     heapq.heapify(heap)
@@ -867,6 +1145,8 @@ def _expand(
                     threshold = -math.log(nth_risk / _IMPACT_SCALE) if nth_risk > 0 else math.inf
         if len(path) > query.max_hops:
             continue
+        if query.undetected and _seen_for_good(graph, path):
+            continue  # every longer chain is seen as well
         for target, weight in space.steps_from(path):
             next_cost = cost + weight
             next_estimate = next_cost + to_sink[target]
@@ -1103,7 +1383,17 @@ def make_chain(
     likelihood, risk = path_risk(graph, path)
     impact = chain_impact(graph, path)
     band = band_for(likelihood, impact)
-    return Chain(rank, tuple(steps), likelihood, impact, risk, band, assumed_breach, variants)
+    return Chain(
+        rank,
+        tuple(steps),
+        likelihood,
+        impact,
+        risk,
+        band,
+        assumed_breach,
+        variants,
+        detected_by=path_watchers(graph, path),
+    )
 
 
 #: How many combinations of interchangeable components a chain's variants are looked for in.

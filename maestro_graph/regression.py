@@ -48,12 +48,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
+from maestro_graph.catalog.types import Maturity
 from maestro_graph.conformance import check_model
 from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
 from maestro_graph.loading import DEFAULT_LIMITS, Document, Limits, dump_yaml, read_document
 from maestro_graph.model import Component, Flow, SystemModel, parse_model
 from maestro_graph.propagation import AttackGraph, chain_impact
-from maestro_graph.ranking import Chain, chain_fingerprint, path_risk, search_chains
+from maestro_graph.ranking import (
+    Chain,
+    chain_fingerprint,
+    parse_evidence,
+    path_risk,
+    search_chains,
+)
 from maestro_graph.risk import Band, band_floor, band_for
 
 if TYPE_CHECKING:
@@ -1169,6 +1176,11 @@ class Acceptance(BaseModel):
         """True when the justification or the owner is still a TODO placeholder."""
         return bool(_TODO.match(self.justification) or _TODO.match(self.owner))
 
+    @property
+    def owner_placeholder(self) -> bool:
+        """True when the owner is still a TODO placeholder (no owner was known or given)."""
+        return bool(_TODO.match(self.owner))
+
     def expired(self, today: dt.date) -> bool:
         """True after the expiry date (the acceptance holds through ``expires``)."""
         return today > self.expires
@@ -1245,11 +1257,16 @@ def _parse_band(value: Band | str, option: str) -> Band:
         raise MaestroInputError.single(option, None, str(error)) from None
 
 
+def _chain_owner(chain: Chain) -> str:
+    """Who answers for accepting a chain: its components' owners, else the placeholder."""
+    return ", ".join(chain.owners) or DEFAULT_OWNER
+
+
 def make_baseline(
     analysis: Analysis,
     min_band: Band | str = Band.MEDIUM,
     *,
-    owner: str = DEFAULT_OWNER,
+    owner: str | None = None,
     justification: str = DEFAULT_JUSTIFICATION,
     expires_in: int = DEFAULT_EXPIRY_DAYS,
     today: dt.date | None = None,
@@ -1263,8 +1280,12 @@ def make_baseline(
     analysis : Analysis
     min_band : Band or str, default "medium"
         Which chains to accept.
-    owner, justification : str
-        Written into every new entry (placeholders by default, for a human to fill in).
+    owner : str, optional
+        Written into every new entry when given. By default each new entry names the owners of
+        the components its chain crosses (:attr:`Chain.owners`, joined with ", "), or the
+        ``TODO`` placeholder when it crosses no owned component.
+    justification : str
+        Written into every new entry (a placeholder by default, for a human to fill in).
     expires_in : int, default 90
         Days from ``today`` until new acceptances expire.
     today : date, optional
@@ -1281,7 +1302,7 @@ def make_baseline(
     Raises
     ------
     MaestroInputError
-        For an unknown band, or ``expires_in`` below 1.
+        For an unknown band, a blank ``owner``, or ``expires_in`` below 1.
 
     Examples
     --------
@@ -1293,6 +1314,10 @@ def make_baseline(
     ('c-3882389f37a5', 'L2 > L3', 'high', '2027-02-19')
     """
     band = _parse_band(min_band, "--min-band")
+    if owner is not None and not owner.strip():
+        raise MaestroInputError.single(
+            "--owner", None, "must name a team, a person or a role, got an empty value"
+        )
     if expires_in < 1:
         raise MaestroInputError.single(
             "--expires-in", None, f"must be at least 1 day, got {expires_in}"
@@ -1311,7 +1336,7 @@ def make_baseline(
                 band=chain.band,
                 risk=round(chain.risk, 4),
                 justification=before.justification if before else justification,
-                owner=before.owner if before else owner,
+                owner=before.owner if before else (owner or _chain_owner(chain)).strip(),
                 expires=before.expires if before else expires,
             )
         )
@@ -1617,6 +1642,8 @@ def check(
     *,
     today: dt.date | None = None,
     max_hops: int = 6,
+    evidence: Maturity | str | None = None,
+    evidence_on: str = "entry",
 ) -> CheckResult:
     """The CI gate: judge every chain at or above ``fail_on`` against a baseline.
 
@@ -1633,6 +1660,10 @@ def check(
     today : date, optional
         Default: the current date (injectable for tests).
     max_hops : int, default 6
+    evidence : "realized", "demonstrated" or "feasible", optional
+        Judge only the chains backed by ATLAS techniques of at least this maturity, on the
+        entry step, some step or every step (``evidence_on``; see :meth:`Chain.backed_by`).
+        Acceptances are still matched against every chain, so none turns stale by the filter.
 
     Returns
     -------
@@ -1653,6 +1684,7 @@ def check(
     (False, True)
     """
     band = _parse_band(fail_on, "--fail-on")
+    maturity, scope = parse_evidence(evidence, evidence_on)
     today = today or dt.date.today()
     covered = min(
         [band, *(entry.band or Band.LOW for entry in baseline.accepted)], key=lambda b: b.rank
@@ -1664,6 +1696,8 @@ def check(
     accepted: list[CheckItem] = []
     for chain in chains:
         if chain.band.rank < band.rank:
+            continue
+        if maturity is not None and not chain.backed_by(maturity, scope):
             continue
         entry = accepted_by_id.get(chain.id)
         if entry is None:

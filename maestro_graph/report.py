@@ -28,6 +28,7 @@ from maestro_graph.render.text import markdown_table
 
 if TYPE_CHECKING:
     from maestro_graph.analysis import Analysis
+    from maestro_graph.ranking import Chain
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
                 "model them if they exist."
             )
         )
+    blocks += _ownership_blocks(analysis)
     if "architecture" in drawn:
         blocks.append(
             Figure(
@@ -183,14 +185,39 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
             f"The {len(chains)} highest-risk chains (cross-layer, best per entry/target "
             "pair, at most 6 hops)."
         ),
+        Paragraph(
+            "evidence: the strongest ATLAS maturity on the chain (a step with no technique "
+            "marked *; predicted when no realized or demonstrated technique backs any step). "
+            "seen by: the watchers that receive telemetry from the chain before it blinds them."
+        ),
         Table(
-            ("#", "risk", "band", "layers", "chain"),
+            ("#", "risk", "band", "layers", "chain", "evidence", "seen by", "owners"),
             tuple(
-                (c.rank, f"{c.risk:.3f}", c.band.value, c.signature, c.path_text) for c in chains
+                (
+                    c.rank,
+                    f"{c.risk:.3f}",
+                    c.band.value,
+                    c.signature,
+                    c.path_text,
+                    _evidence_cell(c),
+                    ", ".join(c.detected_by) or "nobody",
+                    ", ".join(c.owners) or "-",
+                )
+                for c in chains
             ),
         ),
     ]
-    for chain in chains[:5]:
+    unseen = [c for c in chains if not c.detected_by]
+    if unseen:
+        blocks.append(
+            Paragraph(
+                f"{len(unseen)} of these {len(chains)} chains reach no watcher: "
+                + ", ".join(f"#{c.rank}" for c in unseen)
+                + ". Add telemetry from their components to a monitor, log or audit trail "
+                "that the chain does not reach."
+            )
+        )
+    for chain in chains[:5]:  # each explanation names the chain's owners under its header
         blocks += [Heading(3, f"Chain #{chain.rank} ({chain.id})"), Code(chain.explain())]
     cells = analysis.layer_matrix()
     by_pair = {(c.source, c.target): c for c in cells}
@@ -304,6 +331,46 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
         ),
     ]
     return blocks
+
+
+def _evidence_cell(chain: Chain) -> str:
+    strongest = chain.evidence.value if chain.evidence else "none"
+    mark = "*" if chain.unbacked_steps and chain.evidence else ""
+    return f"{strongest}{mark}" + (" (predicted)" if chain.predicted else "")
+
+
+def _ownership_blocks(analysis: Analysis) -> list[Block]:
+    """Who answers for which components: a table of owners, or one hint when none is named.
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> table = _ownership_blocks(mg.analyze(mg.example("netmon")))[1]
+    >>> table.rows[-1]
+    ('no owner', '`history`, `upstream`')
+    """
+    components = analysis.model.components
+    by_owner: dict[str, list[str]] = {}
+    for component in components:
+        by_owner.setdefault(component.owner or "", []).append(component.id)
+    unowned = by_owner.pop("", [])
+    if not by_owner:
+        return [
+            Paragraph(
+                "No component names an owner: add `owner:` to the components so that chains "
+                "and baseline acceptances name who answers for them."
+            )
+        ]
+    rows = [(owner, ", ".join(f"`{i}`" for i in ids)) for owner, ids in by_owner.items()]
+    if unowned:
+        rows.append(("no owner", ", ".join(f"`{i}`" for i in unowned)))
+    return [
+        Paragraph(
+            f"Owners: {len(by_owner)} owner{'s' if len(by_owner) != 1 else ''} answer for "
+            f"{len(components) - len(unowned)} of the {len(components)} components."
+        ),
+        Table(("owner", "components"), tuple(rows)),
+    ]
 
 
 def to_markdown(blocks: list[Block]) -> str:

@@ -219,6 +219,7 @@ RULE_FILES = [
     "guards.yaml",
     "kinds.yaml",
     "owasp.yaml",
+    "watchers.yaml",
 ]
 
 

@@ -86,6 +86,7 @@ def test_json_schema_has_the_fixed_field_names():
         "exposure",
         "trust",
         "criticality",
+        "owner",
         "controls",
         "tags",
         "properties",

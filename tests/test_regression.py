@@ -369,7 +369,7 @@ def test_baseline_update_keeps_what_people_filled_in(run_cli, tmp_path):
     text = text.replace(
         "justification: 'TODO: why this chain is accepted'", "justification: reviewed in TM-12", 1
     )
-    text = text.replace("owner: TODO", "owner: alice", 1)
+    text = re.sub(r"owner: .*", "owner: alice", text, count=1)
     path.write_text(text)
     result = run_cli(
         "baseline", "--example", "netmon", "--min-band", "medium", "-o", path, "--update"
@@ -543,7 +543,9 @@ def test_expired_acceptance_fails_and_is_reported_as_expired(run_cli, tmp_path):
     assert not result.passed
     assert {item.chain.id for item in result.expired} == {e.id for e in baseline.accepted}
     assert result.new == () and result.accepted == ()
-    assert "acceptance expired on 2026-01-31 (1 day ago; owner TODO)" in result.expired[0].reason
+    # The first chain crosses the unowned alert history and the tuner of ml-platform.
+    reason = result.expired[0].reason
+    assert "acceptance expired on 2026-01-31 (1 day ago; owner ml-platform)" in reason
 
     path = tmp_path / "maestro-baseline.yaml"
     path.write_text(baseline.to_yaml())

@@ -21,6 +21,10 @@ SCALARS = (
     | st.floats(allow_nan=False, allow_infinity=False)
     | TEXT
 )
+#: Owners as people write them: one line, no surrounding blanks (those are dropped on reading).
+OWNERS = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=20
+).filter(lambda text: text == text.strip() and bool(text))
 JSON_VALUES = st.recursive(
     SCALARS,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
@@ -46,6 +50,8 @@ def models(draw: st.DrawFn) -> SystemModel:
         }
         if draw(st.booleans()):
             component["name"] = draw(st.text(min_size=1, max_size=30))
+        if draw(st.booleans()):
+            component["owner"] = draw(OWNERS)
         components.append(component)
     flows = []
     if len(ids) > 1:

@@ -24,6 +24,7 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "maestro_graph/rules/kinds.yaml" in names
     assert "maestro_graph/rules/owasp.yaml" in names
+    assert "maestro_graph/rules/watchers.yaml" in names
     assert "maestro_graph/examples/netmon.yaml" in names
 
     venv = tmp_path / "venv"

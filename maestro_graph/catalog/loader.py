@@ -6,6 +6,8 @@ A rule folder may hold any of:
 - ``threats/*.yaml``: ``layer:`` (default for the file) and ``threats:`` (a list of entries);
 - ``controls/*.yaml``: ``layer:`` and ``controls:``;
 - ``atlas/*.yaml``: ``atlas_version:`` and ``techniques:``;
+- ``watchers.yaml``: kind -> ``alerts`` or ``records``, the kinds that see an attack in the
+  telemetry they receive;
 - ``owasp.yaml``: ``lists:``, the OWASP lists (key, title, label, ``ids:`` id -> name) whose ids
   threats cite in ``owasp:``.
 
@@ -39,6 +41,7 @@ from maestro_graph.catalog.types import (
     OwaspList,
     PropagationRule,
     Threat,
+    WatchMode,
     owasp_suggestion,
 )
 from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
@@ -86,6 +89,7 @@ class _Collector:
     rules: dict[str, _Located] = field(default_factory=dict)
     guards: dict[str, tuple[str, ...]] = field(default_factory=dict)
     guard_origins: dict[str, _Located] = field(default_factory=dict)
+    watchers: dict[str, _Located] = field(default_factory=dict)
     owasp: dict[str, _Located] = field(default_factory=dict)
     owasp_lists: dict[str, _Located] = field(default_factory=dict)
     atlas_version: str = "unknown"
@@ -292,6 +296,35 @@ def _read_guards(document: Document, folder: int, collector: _Collector) -> None
         collector.guard_origins[str(kind)] = located
 
 
+def _read_watchers(document: Document, folder: int, collector: _Collector) -> None:
+    data = document.data
+    modes = ", ".join(mode.value for mode in WatchMode)
+    if not isinstance(data, dict):
+        collector.problems.append(
+            document.problem(
+                (), f"watchers.yaml must map watcher kinds to how they watch ({modes})"
+            )
+        )
+        return
+    for kind, mode in data.items():
+        if not isinstance(mode, str) or mode not in {m.value for m in WatchMode}:
+            collector.problems.append(
+                document.problem((kind,), f"watcher kind {kind!r}: expected {modes}, got {mode!r}")
+            )
+            continue
+        collector.watchers[str(kind)] = _Located(WatchMode(mode), document, (kind,), folder)
+
+
+def _check_watchers(collector: _Collector) -> None:
+    for kind, located in collector.watchers.items():
+        if kind not in collector.kinds:
+            collector.problems.append(
+                located.problem(
+                    (), f"watchers: unknown kind {kind!r}{did_you_mean(kind, collector.kinds)}"
+                )
+            )
+
+
 def _check_guards(collector: _Collector) -> None:
     for kind, controls in collector.guards.items():
         located = collector.guard_origins[kind]
@@ -317,6 +350,8 @@ def _folder_files(directory: Path) -> Iterator[tuple[str, Path]]:
         yield "kinds", directory / "kinds.yaml"
     if (directory / "guards.yaml").is_file():
         yield "guards", directory / "guards.yaml"
+    if (directory / "watchers.yaml").is_file():
+        yield "watchers", directory / "watchers.yaml"
     if (directory / "owasp.yaml").is_file():
         yield "owasp", directory / "owasp.yaml"
     for section in ("atlas", "controls", "threats", "propagation"):
@@ -522,6 +557,8 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
                 _read_kinds(document, folder, collector)
             elif section == "guards":
                 _read_guards(document, folder, collector)
+            elif section == "watchers":
+                _read_watchers(document, folder, collector)
             elif section == "owasp":
                 _read_owasp(document, folder, collector)
             elif section == "threats":
@@ -543,6 +580,7 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
                     collector.add(collector.atlas, "ATLAS technique", located)
     _check_references(collector)
     _check_guards(collector)
+    _check_watchers(collector)
     if collector.problems:
         raise MaestroInputError(collector.problems)
     origins = {
@@ -564,6 +602,7 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
         guards=collector.guards,
         owasp={k: v.entry for k, v in collector.owasp.items()},
         owasp_lists={k: v.entry for k, v in collector.owasp_lists.items()},
+        watchers={k: v.entry for k, v in collector.watchers.items()},
         atlas_version=collector.atlas_version,
         sources=tuple(str(d) for d in directories),
         warnings=tuple(collector.warnings),

@@ -77,6 +77,13 @@ class Capability(StrEnum):
     DISRUPT = "disrupt"  # its availability or judgement is degraded
 
 
+class WatchMode(StrEnum):
+    """How a watcher kind sees what reaches it as telemetry (``watchers.yaml``)."""
+
+    ALERTS = "alerts"  # shows or raises it as it arrives: what it saw stays seen
+    RECORDS = "records"  # keeps it for later review: tampering with the record erases it
+
+
 class Stride(StrEnum):
     """STRIDE threat categories."""
 
@@ -351,6 +358,10 @@ class Catalog:
         The OWASP ids threats may cite (:class:`OwaspId`), in list order.
     owasp_lists : Mapping
         The published OWASP lists those ids come from (:class:`OwaspList`), by key.
+    watchers : Mapping
+        For each watcher kind, how it watches: ``alerts`` (it raises what it sees as it
+        arrives) or ``records`` (it keeps a record that a later tampering erases); from
+        ``watchers.yaml``.
     origins : Mapping
         Where each threat, control and kind was defined (file and line).
     warnings : tuple of str
@@ -365,6 +376,7 @@ class Catalog:
     guards: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     owasp: Mapping[str, OwaspId] = field(default_factory=dict)
     owasp_lists: Mapping[str, OwaspList] = field(default_factory=dict)
+    watchers: Mapping[str, WatchMode] = field(default_factory=dict)
     atlas_version: str = "unknown"
     sources: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -386,6 +398,7 @@ class Catalog:
             "guards",
             "owasp",
             "owasp_lists",
+            "watchers",
             "origins",
         ):
             object.__setattr__(self, name, _frozen(getattr(self, name)))

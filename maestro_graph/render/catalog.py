@@ -370,6 +370,27 @@ def _owasp_docs(catalog: Catalog) -> list[str]:
     return parts
 
 
+def _watcher_docs(catalog: Catalog) -> list[str]:
+    """The watcher kinds (``watchers.yaml``): who would see a chain, and how."""
+    return [
+        "## Watchers",
+        "",
+        "A component of these kinds sees a chain that sends it telemetry (`paths --undetected`",
+        "lists the chains none sees). *alerts*: what it saw before the chain blinds it stays",
+        "seen; *records*: a chain that later tampers with it erases what it held.",
+        "",
+        markdown_table(
+            ["kind", "layer", "watches"],
+            [
+                [f"`{kind}`", catalog.kinds[kind].layer.value, mode.value]
+                for kind, mode in catalog.watchers.items()
+                if kind in catalog.kinds
+            ],
+        ),
+        "",
+    ]
+
+
 def render_docs(catalog: Catalog) -> str:
     """The catalog reference in Markdown, generated from ``rules/`` (``docs/catalog.md``)."""
     threats = list(catalog.threats.values())
@@ -443,6 +464,7 @@ def render_docs(catalog: Catalog) -> str:
         )
         parts.append("")
     parts += _owasp_docs(catalog)
+    parts += _watcher_docs(catalog)
     rules = sorted(catalog.rules.values(), key=lambda r: r.id)
     parts += [
         "## Propagation rules",

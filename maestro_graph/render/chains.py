@@ -10,7 +10,14 @@ from collections.abc import Sequence
 from maestro_graph.catalog import Catalog
 from maestro_graph.model import SystemModel
 from maestro_graph.ranking import Chain, ChainQuery
-from maestro_graph.render.text import markdown_table, text_table
+from maestro_graph.render.text import markdown_table, shorten, text_table
+
+MATURITY_LETTER = {"realized": "R", "demonstrated": "D", "feasible": "F"}
+EVIDENCE_LEGEND = (
+    "evidence: strongest ATLAS maturity on the chain (R realized, D demonstrated, F feasible, "
+    "- none; * a step has no technique; P predicted: no realized or demonstrated technique on "
+    "any step). seen by: watchers that receive telemetry from the chain before it blinds them."
+)
 
 
 def describe_query(query: ChainQuery) -> str:
@@ -36,7 +43,35 @@ def describe_query(query: ChainQuery) -> str:
     for label, ids in (("entry", query.entry_ids), ("target", query.target_ids)):
         if ids:
             parts.append(f"{label} {','.join(sorted(ids))}")
+    if query.evidence is not None:
+        where = {"entry": "on the entry step", "any": "on some step", "every": "on every step"}
+        parts.append(f"ATLAS {query.evidence.value} or stronger {where[query.evidence_on]}")
+    if query.predicted_only:
+        parts.append("predicted only (no realized or demonstrated technique)")
+    if query.undetected:
+        parts.append("undetected only")
     return "; ".join(parts)
+
+
+def evidence_mark(chain: Chain) -> str:
+    """``"R"``, ``"D*"`` (a step has no technique), ``"F P"`` (predicted) or ``"-"``.
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> evidence_mark(mg.analyze(mg.example("netmon")).paths(top=1)[0])
+    'R'
+    """
+    strongest = chain.evidence
+    mark = MATURITY_LETTER[strongest.value] if strongest else "-"
+    if chain.unbacked_steps and strongest:
+        mark += "*"
+    return f"{mark} P" if chain.predicted else mark
+
+
+def seen_by(chain: Chain) -> str:
+    """The watchers that see the chain, shortened (``"nobody"`` when none)."""
+    return shorten(list(chain.detected_by), keep=2) if chain.detected_by else "nobody"
 
 
 def describe_variants(chain: Chain) -> str:
@@ -61,7 +96,7 @@ def render_table(
             "or fewer filters."
         )
     lines = text_table(
-        ["#", "risk", "band", "likelihood", "impact", "layers", "id"],
+        ["#", "risk", "band", "likelihood", "impact", "evidence", "seen by", "layers", "id"],
         [
             [
                 c.rank,
@@ -69,6 +104,8 @@ def render_table(
                 c.band.value,
                 f"{c.likelihood:.4f}",
                 f"{c.impact:.2f}",
+                evidence_mark(c),
+                seen_by(c),
                 c.signature,
                 c.id,
             ]
@@ -81,13 +118,15 @@ def render_table(
         body += [line, f"      {chain.path_text}"]
         if chain.variants:
             body.append(f"      {describe_variants(chain)}")
+        if chain.owners:
+            body.append(f"      owners: {', '.join(chain.owners)}")
     text = f"{head}\n\n" + "\n".join(body)
     if explain:
         text += "\n\n" + "\n\n".join(chain.explain() for chain in chains)
     else:
         text += (
             "\n\nrisk = likelihood x impact of the final step; "
-            "--explain tells each chain hop by hop."
+            f"--explain tells each chain hop by hop.\n{EVIDENCE_LEGEND}"
         )
     return text
 
@@ -124,6 +163,11 @@ def render_csv(chains: Sequence[Chain]) -> str:
             "entry",
             "target",
             "path",
+            "evidence",
+            "unbacked_steps",
+            "predicted",
+            "detected_by",
+            "owners",
         ]
     )
     for c in chains:
@@ -140,6 +184,11 @@ def render_csv(chains: Sequence[Chain]) -> str:
                 c.entry,
                 c.target,
                 c.path_text,
+                c.evidence.value if c.evidence else "",
+                ";".join(map(str, c.unbacked_steps)),
+                c.predicted,
+                ";".join(c.detected_by),
+                ";".join(c.owners),
             ]
         )
     return buffer.getvalue().rstrip("\n")
@@ -154,11 +203,16 @@ def render_markdown(model: SystemModel, chains: Sequence[Chain], query: ChainQue
             c.band.value,
             f"{c.likelihood:.4f}",
             f"{c.impact:.2f}",
+            evidence_mark(c),
+            ", ".join(c.detected_by) or "nobody",
             c.signature,
             " → ".join(f"`{s.component}[{s.threat}]`" for s in c.steps)
             + (f" ({describe_variants(c)})" if c.variants else ""),
         ]
         for c in chains
     ]
-    table = markdown_table(["#", "risk", "band", "likelihood", "impact", "layers", "chain"], rows)
+    table = markdown_table(
+        ["#", "risk", "band", "likelihood", "impact", "evidence", "seen by", "layers", "chain"],
+        rows,
+    )
     return f"## Attack chains in {model.name}\n\n{describe_query(query)}\n\n{table}\n"

@@ -29,8 +29,53 @@ def summary_data(model: SystemModel, warnings: Sequence[ModelWarning] = ()) -> d
         "entry_components": [c.id for c in model.entry_components()],
         "entry_source": "attacker.entry" if explicit_entry else "default (public or untrusted)",
         "missing_layers": [layer.value for layer in model.missing_layers()],
+        "owners": list(dict.fromkeys(c.owner for c in model.components if c.owner)),
+        "unowned_components": [c.id for c in model.components if not c.owner],
         "warnings": [warning.to_record() for warning in warnings],
     }
+
+
+#: How many ids an information line names before it says "and N more".
+SHOWN_IDS = 10
+
+#: What ``validate`` says when no component names an owner: one hint, not a list of every id.
+NO_OWNER_HINT = (
+    "No component names an owner: add `owner:` to components so chains and acceptances name "
+    "who answers for them."
+)
+
+
+def _some(ids: Sequence[str], shown: int = SHOWN_IDS) -> str:
+    """``"a, b, c"``, or the first ``shown`` ids and ``"and N more"``.
+
+    Examples
+    --------
+    >>> _some(["a", "b", "c"], shown=2)
+    'a, b and 1 more'
+    """
+    if len(ids) <= shown:
+        return ", ".join(ids)
+    return ", ".join(ids[:shown]) + f" and {len(ids) - shown} more"
+
+
+def ownership_line(model: SystemModel) -> str:
+    """One information line on who answers for the components (never a warning).
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> ownership_line(mg.example("netmon"))
+    'Components with no owner (2 of 16): history, upstream'
+    """
+    unowned = [c.id for c in model.components if not c.owner]
+    if len(unowned) == len(model.components):
+        return NO_OWNER_HINT
+    if unowned:
+        return f"Components with no owner ({len(unowned)} of {len(model.components)}): " + _some(
+            unowned
+        )
+    owners = list(dict.fromkeys(c.owner for c in model.components if c.owner))
+    return f"Every component has an owner: {_some(owners)}."
 
 
 def _wrap_ids(ids: list[str], width: int, indent: int) -> str:
@@ -90,6 +135,7 @@ def render_summary_text(model: SystemModel, warnings: Sequence[ModelWarning] = (
         )
     else:
         lines.append("Every layer has at least one component.")
+    lines.append(ownership_line(model))
     if warnings:
         lines += ["", f"Warnings ({len(warnings)})"]
         for warning in warnings:
