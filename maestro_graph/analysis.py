@@ -101,7 +101,8 @@ class Chains(Sequence[Chain]):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per chain: rank, id, risk, band, likelihood, impact, layers, hops, entry,
-        target and the path as text."""
+        target, the path as text, its ATLAS evidence, whether it is predicted, the watchers
+        that see it and the owners it crosses."""
         import pandas as pd
 
         return pd.DataFrame(
@@ -118,6 +119,10 @@ class Chains(Sequence[Chain]):
                     "entry": c.entry,
                     "target": c.target,
                     "path": c.path_text,
+                    "evidence": c.evidence.value if c.evidence else None,
+                    "predicted": c.predicted,
+                    "detected_by": list(c.detected_by),
+                    "owners": list(c.owners),
                 }
                 for c in self._chains
             ]

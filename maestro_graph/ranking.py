@@ -432,7 +432,7 @@ class Chain:
         lines.append(
             f"   seen by: {', '.join(self.detected_by)}"
             if self.detected_by
-            else "   seen by: no watcher (no monitor, log or audit trail gets telemetry it keeps)"
+            else "   seen by: nobody (no watcher gets telemetry from it before it is blinded)"
         )
         for number, step in enumerate(self.steps, start=1):
             state = step.state

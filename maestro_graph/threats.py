@@ -76,6 +76,7 @@ class ThreatFinding:
             "atlas": [{"id": e.id, "maturity": e.maturity.value} for e in self.atlas],
             "controls_present": list(self.controls_present),
             "controls_missing": list(self.controls_missing),
+            "owasp": list(self.threat.owasp),
         }
 
 
