@@ -302,11 +302,7 @@ class Chain:
         strengths = [
             max((e.maturity.strength for e in step.atlas), default=0) for step in self.steps
         ]
-        if on == "entry":
-            return strengths[0] >= maturity.strength
-        if on == "every":
-            return min(strengths) >= maturity.strength
-        return max(strengths) >= maturity.strength
+        return evidence_holds(strengths, maturity, on)
 
     @functools.cached_property
     def id(self) -> str:
@@ -622,14 +618,23 @@ def _evidence_qualifies(graph: AttackGraph, path: Sequence[int], query: ChainQue
     strengths = step_strengths(graph, path)
     if query.predicted_only and max(strengths) >= Maturity.DEMONSTRATED.strength:
         return False
-    if query.evidence is None:
-        return True
-    needed = query.evidence.strength
-    if query.evidence_on == "entry":
-        return strengths[0] >= needed
-    if query.evidence_on == "every":
-        return min(strengths) >= needed
-    return max(strengths) >= needed
+    return query.evidence is None or evidence_holds(strengths, query.evidence, query.evidence_on)
+
+
+def evidence_holds(strengths: Sequence[int], maturity: Maturity, on: EvidenceScope) -> bool:
+    """Whether step strengths (maturity strength per step, 0 for none) reach ``maturity`` on
+    the first step (``entry``), some step (``any``) or every step (``every``).
+
+    Examples
+    --------
+    >>> [evidence_holds([3, 1], Maturity.REALIZED, on) for on in ("entry", "any", "every")]
+    [True, True, False]
+    """
+    if on == "entry":
+        return strengths[0] >= maturity.strength
+    if on == "every":
+        return min(strengths) >= maturity.strength
+    return max(strengths) >= maturity.strength
 
 
 def _watchers(graph: AttackGraph) -> tuple[dict[str, tuple[str, ...]], dict[str, WatchMode]]:
