@@ -636,7 +636,7 @@ class Analysis:
         >>> plan.method, plan.remaining
         ('exact', ())
         >>> str(plan.placements[0])
-        'history:memory-isolation'
+        'tuner:memory-isolation'
         """
         if threshold is not None and budget is not None:
             raise MaestroInputError.single(
@@ -655,8 +655,9 @@ class Analysis:
                 )
             with self.progress.step("planning mitigations"):
                 return plan_budget(self.attack_graph, budget, counted, max_hops=max_hops)
-        with self.progress.step("planning mitigations"):
-            return plan_threshold(self.attack_graph, goal, max_hops=max_hops)
+        return plan_threshold(
+            self.attack_graph, goal, max_hops=max_hops, report=self.progress.note
+        )
 
     # -- figures (matplotlib) -----------------------------------------------------------
     def plot(

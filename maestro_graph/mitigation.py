@@ -26,14 +26,21 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from maestro_graph.catalog import Catalog
 from maestro_graph.errors import MaestroInputError, did_you_mean
-from maestro_graph.model import SystemModel
+from maestro_graph.model import Component, SystemModel, Trust
 from maestro_graph.propagation import AttackGraph
-from maestro_graph.ranking import Chain, ChainQuery, SearchBudgetWarning, search_chains
+from maestro_graph.ranking import (
+    Chain,
+    ChainQuery,
+    SearchBudgetWarning,
+    make_chain,
+    search_chains,
+    search_paths,
+)
 from maestro_graph.risk import Band, band_floor
 
 #: Above this many candidate placements, or this many search nodes, planning goes greedy.
@@ -212,6 +219,52 @@ def chain_options(chain: Chain, graph: AttackGraph) -> dict[Placement, float]:
     return weights
 
 
+#: Kinds run by someone else: a person, another party's agent or API, a public index or shop.
+THIRD_PARTY_KINDS = frozenset(
+    {"user", "external_agent", "external_api", "package_index", "marketplace", "ai_service_api"}
+)
+
+
+def defender_operates(component: Component) -> bool:
+    """Whether the defender can place a control on the component: one of its own, trusted
+    components (not a person, a third party's service, or untrusted content such as the web).
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> model = mg.example("netmon")
+    >>> defender_operates(model.component("history"))
+    True
+    """
+    return component.trust is Trust.TRUSTED and component.kind not in THIRD_PARTY_KINDS
+
+
+def placement_allowed(placement: Placement, model: SystemModel) -> bool:
+    """A component placement on a component the defender operates; a flow placement on a flow
+    with at least one such end (filtering what comes in from a third party counts)."""
+    if placement.component is not None:
+        return defender_operates(model.component(placement.component))
+    assert placement.flow is not None
+    return any(defender_operates(model.component(end)) for end in placement.flow)
+
+
+def defender_options(chain: Chain, graph: AttackGraph) -> dict[Placement, float]:
+    """:func:`chain_options` restricted to placements the defender can make."""
+    model = graph.model
+    return {p: w for p, w in chain_options(chain, graph).items() if placement_allowed(p, model)}
+
+
+def placement_layer(placement: Placement, model: SystemModel) -> str:
+    """The layer of the component a placement sits on (for a flow, its operated end, the
+    receiving end first)."""
+    if placement.component is not None:
+        return model.component(placement.component).layer.value
+    assert placement.flow is not None
+    source, target = (model.component(end) for end in placement.flow)
+    operated = target if defender_operates(target) or not defender_operates(source) else source
+    return operated.layer.value
+
+
 def _cuts_every_alternative(control_id: str, alternatives: Sequence[tuple]) -> bool:
     """Whether placing ``control_id`` cuts every rule joining a step by its full factor."""
     return all(
@@ -245,6 +298,7 @@ class Recommendation:
     layer: str
     chains: tuple[str, ...]  # ids of the chains it acts on
     risk_removed: float  # by this placement, given the ones before it
+    pairs: int = 0  # (entry, target) component pairs among those chains
 
 
 @dataclass(frozen=True)
@@ -309,73 +363,6 @@ def summarize(chains: Sequence[Chain]) -> BandSummary:
     )
 
 
-def _exact_cover(
-    needs: dict[str, float], options: dict[str, dict[Placement, float]], limit_nodes: int
-) -> tuple[list[Placement] | None, bool]:
-    """Fewest placements meeting every chain's need: (answer, whether it is proven optimal).
-
-    Branch and bound: take the chain with the fewest ways left to help it and try each of its
-    placements in turn; a placement already tried at a branch point is excluded from the later
-    branches there, so every set is visited once.
-    """
-    best: list[Placement] | None = None
-    nodes = 0
-
-    def search(chosen: list[Placement], excluded: frozenset[Placement]) -> None:
-        nonlocal best, nodes
-        nodes += 1
-        if nodes > limit_nodes:
-            raise TimeoutError
-        picked = set(chosen)
-        left = {
-            chain_id: need - sum(w for p, w in options[chain_id].items() if p in picked)
-            for chain_id, need in needs.items()
-        }
-        left = {chain_id: need for chain_id, need in left.items() if need > 0}
-        if not left:
-            if best is None or len(chosen) < len(best):
-                best = sorted(chosen)
-            return
-        if best is not None and len(chosen) + 1 >= len(best):
-            return
-        usable = {c: [p for p in options[c] if p not in picked and p not in excluded] for c in left}
-        chain_id = min(left, key=lambda c: (len(usable[c]), c))
-        tried: set[Placement] = set()
-        for placement in sorted(usable[chain_id], key=lambda p: (-options[chain_id][p], p)):
-            search([*chosen, placement], excluded | tried)
-            tried.add(placement)
-
-    try:
-        search([], frozenset())
-    except TimeoutError:
-        return best, False
-    return best, True
-
-
-def _greedy_cover(
-    needs: dict[str, float], options: dict[str, dict[Placement, float]]
-) -> list[Placement]:
-    left = dict(needs)
-    chosen: list[Placement] = []
-    candidates = sorted({p for per_chain in options.values() for p in per_chain})
-    while left:
-
-        def gain(p: Placement) -> float:
-            return sum(min(options[c].get(p, 0.0), need) for c, need in left.items())
-
-        scored = [(gain(p), p) for p in candidates if p not in chosen]
-        scored = [item for item in scored if item[0] > 0]
-        if not scored:
-            break
-        _, pick = max(scored, key=lambda item: (item[0], [-ord(ch) for ch in str(item[1])]))
-        chosen.append(pick)
-        for chain_id in list(left):
-            left[chain_id] -= options[chain_id].get(pick, 0.0)
-            if left[chain_id] <= 0:
-                del left[chain_id]
-    return chosen
-
-
 def _risk_after(
     chain: Chain, options: dict[Placement, float], chosen: Iterable[Placement]
 ) -> float:
@@ -423,13 +410,14 @@ def _recommendations(
     options: dict[str, dict[Placement, float]],
     chosen: Sequence[Placement],
 ) -> tuple[Recommendation, ...]:
-    catalog = graph.catalog
-    return tuple(
-        Recommendation(
-            p, catalog.controls[p.control].layer.value, _acting(chains, options, p), removed
-        )
-        for p, removed in _ordered(chains, options, chosen)
-    )
+    by_id = {c.id: c for c in chains}
+    recommendations = []
+    for placement, removed in _ordered(chains, options, chosen):
+        acting = _acting(chains, options, placement)
+        pairs = len({(by_id[i].entry, by_id[i].target) for i in acting})
+        layer = placement_layer(placement, graph.model)
+        recommendations.append(Recommendation(placement, layer, acting, removed, pairs))
+    return tuple(recommendations)
 
 
 def _verify(
@@ -441,51 +429,168 @@ def _verify(
     return planning_chains(build_attack_graph(mitigated, graph.catalog), band, max_hops)
 
 
-def plan_threshold(graph: AttackGraph, band: Band, *, max_hops: int = 8) -> MitigationPlan:
-    """The fewest placements that bring every chain below ``band`` (see the module docstring)."""
-    everything = planning_chains(graph, band, max_hops)
-    chains = [c for c in everything if c.band.rank >= band.rank]
-    options = {c.id: chain_options(c, graph) for c in everything}
+def plan_threshold(
+    graph: AttackGraph,
+    band: Band,
+    *,
+    max_hops: int = 8,
+    report: Callable[[str], None] | None = None,
+) -> MitigationPlan:
+    """The fewest placements that bring every chain below ``band`` (see the module docstring).
+
+    Lazy constraint generation: solve the cover over the chains found so far (HiGHS), re-run
+    the exact search on the model with that answer applied, add the chains still at or above
+    the band, and repeat until the search finds none. ``report`` receives one line per round.
+    """
+    found: dict[str, Chain] = {}
     needs: dict[str, float] = {}
-    uncuttable: list[str] = []
-    for chain in chains:
-        bound = likelihood_bound_below(band, chain.impact)
-        need = math.inf if bound is None else math.log(chain.likelihood / bound) + _STRICT
-        if sum(options[chain.id].values()) < need:
-            uncuttable.append(chain.id)
-        else:
-            needs[chain.id] = need
-    candidates = {p for c in needs for p in options[c]}
-    chosen: list[Placement] | None = None
-    method, note = "greedy", ""
-    if len(candidates) <= EXACT_CANDIDATE_LIMIT:
-        chosen, optimal = _exact_cover(needs, {c: options[c] for c in needs}, EXACT_NODE_LIMIT)
-        if chosen is not None and optimal:
-            method, note = (
-                "exact",
-                "optimal: no smaller set of placements brings every chain below the band",
+    options: dict[str, dict[Placement, float]] = {}
+    uncuttable: dict[str, Chain] = {}
+    chosen: list[Placement] = []
+    proven = True
+    rounds = 0
+    mitigated = graph
+    top = ROUND_CHAINS
+    while True:
+        rounds += 1
+        violated = _violated(mitigated, graph, band, max_hops, top)
+        fresh = [c for c in violated if c.id not in needs and c.id not in uncuttable]
+        if not fresh and len(violated) == top:
+            top *= 4  # known chains fill the round: look further down the ranking
+            continue
+        if not fresh:
+            break
+        for chain in fresh:
+            found[chain.id] = chain
+            options[chain.id] = defender_options(chain, graph)
+            need = _need(chain, band)
+            if sum(options[chain.id].values()) < need:
+                uncuttable[chain.id] = chain
+            else:
+                needs[chain.id] = need
+        chosen, optimal = _solve_cover(needs, options)
+        proven = proven and optimal
+        if report is not None:
+            report(
+                f"planning round {rounds}: {len(needs)} chains to cut, "
+                f"{len(chosen)} placements ({'optimal' if optimal else 'best found'})"
             )
-    if chosen is None or method == "greedy":
-        chosen = _greedy_cover(needs, {c: options[c] for c in needs})
-        most = max((sum(1 for c in needs if p in options[c]) for p in candidates), default=1)
-        note = (
-            f"greedy over {len(candidates)} candidate placements: at most "
-            f"{1 + math.log(max(most, 1)):.1f}x the optimal number of placements "
-            "(set-cover bound 1 + ln m, m = the most chains one placement cuts)"
-        )
+        mitigated = _mitigated_graph(graph, chosen)
     after = _verify(graph, chosen, band, max_hops)
+    everything = _before(graph, band, max_hops, found)
+    candidates = len({p for c in needs for p in options[c]})
+    note = (
+        "optimal: no chain is at or above the band, nothing to place"
+        if not found
+        else f"optimal: no smaller set of placements brings every chain below the band (HiGHS "
+        f"proved it over {len(needs)} chains found in {rounds} rounds, {candidates} candidate "
+        "placements)"
+        if proven
+        else f"best found within the solver's time limit over {len(needs)} chains, "
+        f"{candidates} candidate placements (not proven optimal)"
+    )
     return MitigationPlan(
         mode="threshold",
         band=band,
         budget=None,
-        method=method,
+        method="exact" if proven else "bounded",
         note=note,
-        recommendations=_recommendations(graph, everything, options, chosen),
+        recommendations=_recommendations(graph, list(found.values()), options, chosen),
         before=summarize(everything),
         after=summarize(after),
-        uncuttable=tuple(uncuttable),
+        uncuttable=tuple(sorted(uncuttable)),
         remaining=tuple(c.id for c in after if c.band.rank >= band.rank),
     )
+
+
+#: Chains the search adds per planning round (the most at risk first).
+ROUND_CHAINS = 200
+#: Seconds HiGHS may spend on one cover problem before it returns its best answer.
+SOLVER_TIME_LIMIT = 20.0
+
+
+def _need(chain: Chain, band: Band) -> float:
+    """How much ``-ln`` likelihood the chain must lose to fall below the band."""
+    bound = likelihood_bound_below(band, chain.impact)
+    return math.inf if bound is None else math.log(chain.likelihood / bound) + _STRICT
+
+
+def _violated(
+    mitigated: AttackGraph, original: AttackGraph, band: Band, max_hops: int, top: int
+) -> list[Chain]:
+    """The ``top`` chains still at or above ``band`` in ``mitigated``, as chains of
+    ``original`` (so their options are what a placement does to them before any is made)."""
+    query = ChainQuery(top=top, max_hops=max_hops, distinct="none", min_risk=band_floor(band))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SearchBudgetWarning)
+        paths = search_paths(mitigated, query)
+    keys = [[mitigated.states[i].key for i in path] for path in paths]
+    return [
+        make_chain(original, [original.state_index[k] for k in path_keys], rank)
+        for rank, path_keys in enumerate(keys, start=1)
+    ]
+
+
+def _mitigated_graph(graph: AttackGraph, placements: Sequence[Placement]) -> AttackGraph:
+    from maestro_graph.propagation import build_attack_graph
+
+    if not placements:
+        return graph
+    return build_attack_graph(apply_placements(graph.model, placements), graph.catalog)
+
+
+def _before(graph: AttackGraph, band: Band, max_hops: int, found: dict[str, Chain]) -> list[Chain]:
+    """The chains the residual table counts before the plan: every chain at or above the band
+    when the search can list them all, else the ones the planner found."""
+    try:
+        return planning_chains(graph, band, max_hops)
+    except MaestroInputError:
+        return list(found.values())
+
+
+def _solve_cover(
+    needs: dict[str, float], options: dict[str, dict[Placement, float]]
+) -> tuple[list[Placement], bool]:
+    """Fewest placements meeting every chain's need, by HiGHS: (answer, proven optimal)."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix
+
+    if not needs:
+        return [], True
+    candidates = sorted({p for c in needs for p in options[c]})
+    column = {p: n for n, p in enumerate(candidates)}
+    rows, cols, values, lower = [], [], [], []
+    for row, (chain_id, need) in enumerate(sorted(needs.items())):
+        for placement, weight in options[chain_id].items():
+            rows.append(row)
+            cols.append(column[placement])
+            # Capped at the need: one placement that alone suffices reads as exactly enough.
+            values.append(min(weight, need) / need)
+        lower.append(1.0 + 1e-7)
+    matrix = coo_matrix((values, (rows, cols)), shape=(len(needs), len(candidates)))
+    # Between equally small plans, prefer placements that do more of the chains' needs, then
+    # the first in id order: tie-breaks far too small to trade one placement for another.
+    strength = np.zeros(len(candidates))
+    for chain_id in needs:
+        for placement, weight in options[chain_id].items():
+            strength[column[placement]] += min(weight, 10.0)
+    share = strength / (10.0 * len(needs))
+    order = np.arange(len(candidates)) / max(len(candidates), 1)
+    cost = 1.0 - 1e-4 * share + 1e-6 * order
+    result = milp(
+        cost,
+        constraints=LinearConstraint(matrix.tocsr(), lower, np.inf),
+        integrality=np.ones(len(candidates)),
+        bounds=Bounds(0, 1),
+        options={"time_limit": SOLVER_TIME_LIMIT, "mip_rel_gap": 0.0},
+    )
+    if result.x is None:
+        raise MaestroInputError.single(
+            "mitigate", None, f"the cover solver found no plan: {result.message}"
+        )
+    chosen = [candidates[n] for n, value in enumerate(result.x) if value > 0.5]
+    return chosen, bool(result.status == 0)
 
 
 def plan_budget(
@@ -493,7 +598,7 @@ def plan_budget(
 ) -> MitigationPlan:
     """The ``budget`` placements removing the most risk from the chains that can reach ``band``."""
     chains = planning_chains(graph, band, max_hops)
-    options = {c.id: chain_options(c, graph) for c in chains}
+    options = {c.id: defender_options(c, graph) for c in chains}
     candidates = sorted({p for per_chain in options.values() for p in per_chain})
     chosen: list[Placement] = []
     for _ in range(budget):

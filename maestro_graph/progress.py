@@ -60,3 +60,10 @@ class Progress:
         yield
         stream.write(f" done in {self.clock() - start:.1f} s\n")
         stream.flush()
+
+    def note(self, text: str) -> None:
+        """One line of news from inside a long step (a planning round, say)."""
+        if self.enabled:
+            stream = self.stream or sys.stderr
+            stream.write(f"{text}\n")
+            stream.flush()

@@ -271,13 +271,14 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
             f"({plan.method}: {plan.note})."
         ),
         Table(
-            ("#", "control", "where", "layer", "chains cut", "risk removed"),
+            ("#", "control", "where", "layer", "pairs cut", "routes cut", "risk removed"),
             tuple(
                 (
                     n,
                     r.placement.control,
                     r.placement.target,
                     r.layer,
+                    r.pairs,
                     len(r.chains),
                     f"{r.risk_removed:.3f}",
                 )

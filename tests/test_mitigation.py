@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 import maestro_graph as mg
 from maestro_graph.errors import MaestroInputError
-from maestro_graph.mitigation import apply_placements, chain_options, planning_chains
+from maestro_graph.mitigation import (
+    apply_placements,
+    defender_operates,
+    defender_options,
+    planning_chains,
+)
 from maestro_graph.propagation import build_attack_graph
 from maestro_graph.risk import Band
 
@@ -63,7 +68,7 @@ def exhaustive_minimum(model, band, max_hops=3, largest=2):
     chains = at_or_above(model, band, max_hops)
     if not chains:
         return 0
-    candidates = sorted({p for c in chains for p in chain_options(c, graph)})
+    candidates = sorted({p for c in chains for p in defender_options(c, graph)})
     for size in range(1, largest + 1):
         for subset in itertools.combinations(candidates, size):
             if not at_or_above(apply_placements(model, subset), band, max_hops):
@@ -89,6 +94,38 @@ def test_exact_plan_matches_exhaustive_search(model):
         assert len(plan.recommendations) == minimum
     else:
         assert len(plan.recommendations) >= minimum
+
+
+@SETTINGS
+@given(model=sub_models(), band=st.sampled_from([Band.MEDIUM, Band.HIGH]))
+def test_every_placement_is_one_the_defender_can_make(model, band):
+    analysis = mg.analyze(model)
+    plans = [analysis.mitigate(threshold=band, max_hops=3)]
+    plans.append(analysis.mitigate(budget=3, band=band, max_hops=3))
+    for plan in plans:
+        for recommendation in plan.recommendations:
+            placement = recommendation.placement
+            ends = [placement.component] if placement.component else list(placement.flow)
+            assert any(defender_operates(model.component(end)) for end in ends)
+            if placement.component is not None:
+                assert defender_operates(model.component(placement.component))
+            # The layer column is where the placement sits, not the control's own layer.
+            assert recommendation.layer in {model.component(end).layer.value for end in ends}
+            assert 1 <= recommendation.pairs <= len(recommendation.chains)
+
+
+def test_planning_reports_its_rounds():
+    import io
+
+    from maestro_graph.progress import Progress
+
+    stream = io.StringIO()
+    analysis = mg.analyze(mg.example("rag-agent"))
+    analysis.progress = Progress(enabled=True, stream=stream)
+    plan = analysis.mitigate(threshold="medium")
+    lines = [line for line in stream.getvalue().splitlines() if line.startswith("planning round")]
+    assert lines and plan.method == "exact"
+    assert "chains to cut" in lines[-1] and "optimal" in lines[-1]
 
 
 def test_netmon_plan_recommends_memory_isolation_and_planner_validation(run_cli):
@@ -139,7 +176,9 @@ def test_with_controls_returns_a_new_analysis():
     flow = next(f for f in after.model.flows if (f.source, f.target) == ("history", "tuner"))
     assert "planner-validation" in flow.controls
     # The memory cascade (from history, through the tuner) is what the two controls cut.
-    assert after.paths(top=1, entry="history")[0].risk < before.paths(top=1, entry="history")[0].risk
+    assert (
+        after.paths(top=1, entry="history")[0].risk < before.paths(top=1, entry="history")[0].risk
+    )
     assert after.paths(top=1)[0].risk <= before.paths(top=1)[0].risk
     assert after.model.component_line("tuner") == before.model.component_line("tuner")
 

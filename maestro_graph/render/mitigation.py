@@ -29,6 +29,7 @@ def _rows(plan: MitigationPlan, catalog: Catalog) -> list[list[object]]:
             r.placement.target,
             r.layer,
             catalog.controls[r.placement.control].effectiveness,
+            r.pairs,
             len(r.chains),
             f"{r.risk_removed:.3f}",
         ]
@@ -55,8 +56,8 @@ def _verdict(plan: MitigationPlan) -> str:
     if plan.uncuttable:
         lines.append(
             f"{len(plan.uncuttable)} chains cannot be brought below {plan.band.value} "
-            "by any catalog "
-            "control (their impact alone keeps them there): " + ", ".join(plan.uncuttable[:5])
+            "by any control the defender can place (their impact alone keeps them there): "
+            + ", ".join(plan.uncuttable[:5])
         )
     if plan.remaining:
         lines.append(
@@ -72,9 +73,18 @@ def render_table(model: SystemModel, catalog: Catalog, plan: MitigationPlan) -> 
     method = f"Method: {plan.method} ({plan.note})" if plan.note else f"Method: {plan.method}"
     if plan.recommendations:
         table = text_table(
-            ["#", "control", "where", "layer", "effectiveness", "chains cut", "risk removed"],
+            [
+                "#",
+                "control",
+                "where",
+                "layer",
+                "effectiveness",
+                "pairs cut",
+                "routes cut",
+                "risk removed",
+            ],
             _rows(plan, catalog),
-            right=[0, 4, 5, 6],
+            right=[0, 4, 5, 6, 7],
         )
     else:
         table = "No placement is needed (or possible)."
@@ -111,6 +121,7 @@ def render_json(model: SystemModel, catalog: Catalog, plan: MitigationPlan) -> s
                     "placement": str(r.placement),
                     "layer": r.layer,
                     "chains": list(r.chains),
+                    "pairs": r.pairs,
                     "risk_removed": round(r.risk_removed, 4),
                 }
                 for r in plan.recommendations
@@ -137,7 +148,16 @@ def render_json(model: SystemModel, catalog: Catalog, plan: MitigationPlan) -> s
 def render_markdown(model: SystemModel, catalog: Catalog, plan: MitigationPlan) -> str:
     """The plan as a Markdown section."""
     table = markdown_table(
-        ["#", "control", "where", "layer", "effectiveness", "chains cut", "risk removed"],
+        [
+            "#",
+            "control",
+            "where",
+            "layer",
+            "effectiveness",
+            "pairs cut",
+            "routes cut",
+            "risk removed",
+        ],
         _rows(plan, catalog),
     )
     residual = markdown_table(["band", "before", "after"], _residual_rows(plan))
