@@ -9,14 +9,18 @@ likelihood is multiplied by ``1 - effectiveness``, exactly as in the engine. For
 planner proposes the control on the target component where the catalog lets it go there, and on
 the flow otherwise.
 
-Planning works on every chain (not only the best per entry/target pair: a cut chain must not
-leave a second-best one above the band) whose risk can reach the band:
+Placements go only where the defender can make them (:func:`defender_operates`): on its own,
+trusted components, or on flows with at least one such end, never on a person, another party's
+agent or API, a public package index or untrusted content such as the open web.
 
 - ``--threshold BAND``: the fewest placements that bring every chain below ``BAND``. Bringing a
   chain below a band means lowering its likelihood below a bound set by its impact, so the task
-  is a weighted set multicover. Small instances are solved exactly (branch and bound, optimal);
-  large ones greedily, which the classic set-cover analysis bounds by ``1 + ln m`` times the
-  optimum (``m``: the most chains one placement acts on).
+  is a weighted set multicover, solved exactly by **lazy constraint generation** (the implicit
+  hitting-set method of attack-graph hardening): HiGHS (``scipy.optimize.milp``) solves the cover
+  over the chains found so far, the exact chain search re-runs on the model with that answer
+  applied, the chains still at or above the band join the problem, and the loop ends when the
+  search finds none. The last answer covers every chain and is optimal for the chains found, so
+  it is optimal overall (the solver's proof); routes are never all enumerated.
 - ``--budget N``: the N placements that remove the most risk, chosen greedily.
 
 Either way the plan is verified by re-analysing the model with the placements applied.
@@ -43,9 +47,6 @@ from maestro_graph.ranking import (
 )
 from maestro_graph.risk import Band, band_floor
 
-#: Above this many candidate placements, or this many search nodes, planning goes greedy.
-EXACT_CANDIDATE_LIMIT = 70
-EXACT_NODE_LIMIT = 200_000
 _STRICT = 1e-9
 
 
@@ -521,9 +522,18 @@ def _violated(
     """The ``top`` chains still at or above ``band`` in ``mitigated``, as chains of
     ``original`` (so their options are what a placement does to them before any is made)."""
     query = ChainQuery(top=top, max_hops=max_hops, distinct="none", min_risk=band_floor(band))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SearchBudgetWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SearchBudgetWarning)
         paths = search_paths(mitigated, query)
+    if not paths and any(issubclass(w.category, SearchBudgetWarning) for w in caught):
+        # Finding nothing within the budget is not proof that nothing is left.
+        raise MaestroInputError.single(
+            "--max-hops",
+            None,
+            f"the search budget ({query.search_budget:,} partial chains) ran out before it "
+            f"could show that no chain is left at or above {band.value} within {max_hops} hops, "
+            "so no plan covers them all; lower --max-hops or plan for a higher band",
+        )
     keys = [[mitigated.states[i].key for i in path] for path in paths]
     return [
         make_chain(original, [original.state_index[k] for k in path_keys], rank)

@@ -1129,6 +1129,9 @@ def _expand(
     """The best-first loop of :func:`_search`: fills ``found`` (see the module docstring)."""
     final, to_sink = space.final, space.to_sink
     fold = folds_stages(query)
+    # The N-th best only improves as chains are found, so a bound worked out a few updates ago
+    # is looser, never wrong: re-sorting after every find made large tops quadratic.
+    updates_since_bound = 0
     while heap:
         estimate, path, cost = heapq.heappop(heap)
         if estimate > threshold + _COST_SLACK:
@@ -1145,7 +1148,13 @@ def _expand(
                 and not (fold and space.continues_strongly(path, risk))
             ):
                 found[group] = (key, path)
-                if query.top is not None and len(found) >= query.top:
+                updates_since_bound += 1
+                if (
+                    query.top is not None
+                    and len(found) >= query.top
+                    and updates_since_bound >= max(1, query.top // 16)
+                ):
+                    updates_since_bound = 0
                     nth_risk = -_select(graph, found, query.top)[-1][0][0]
                     threshold = -math.log(nth_risk / _IMPACT_SCALE) if nth_risk > 0 else math.inf
         if len(path) > query.max_hops:
