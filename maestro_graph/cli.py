@@ -882,10 +882,11 @@ def mitigate(
     """MAESTRO step 5: where to place which controls to cut the chains.
 
     --threshold BAND (the default, high): the fewest control placements that bring every chain
-    below BAND, exact on small instances, greedy with its bound on large ones. --budget N: the
-    N placements that remove the most risk. Only controls that act where they are placed (they
-    mitigate the entry threat there or block a rule the chain uses) are proposed, and the plan
-    is verified by re-analysing the model with the placements applied.
+    below BAND, proven optimal by HiGHS over the routes the search finds round by round.
+    --budget N: the N placements that remove the most risk. Only controls that act where they
+    are placed (they mitigate the entry threat there or block a rule the chain uses), on
+    components the defender operates or flows from them, are proposed, and the plan is verified
+    by re-analysing the model with the placements applied.
 
     \b
     Examples:
