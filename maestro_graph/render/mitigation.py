@@ -10,6 +10,17 @@ from maestro_graph.model import SystemModel
 from maestro_graph.render.text import markdown_table, text_table
 
 BANDS = ("critical", "high", "medium", "low")
+#: The plan table: pairs cut counts (entry, target) pairs, routes cut the routes themselves.
+COLUMNS = (
+    "#",
+    "control",
+    "where",
+    "layer",
+    "effectiveness",
+    "pairs cut",
+    "routes cut",
+    "risk removed",
+)
 
 
 def _goal(plan: MitigationPlan) -> str:
@@ -73,16 +84,7 @@ def render_table(model: SystemModel, catalog: Catalog, plan: MitigationPlan) -> 
     method = f"Method: {plan.method} ({plan.note})" if plan.note else f"Method: {plan.method}"
     if plan.recommendations:
         table = text_table(
-            [
-                "#",
-                "control",
-                "where",
-                "layer",
-                "effectiveness",
-                "pairs cut",
-                "routes cut",
-                "risk removed",
-            ],
+            list(COLUMNS),
             _rows(plan, catalog),
             right=[0, 4, 5, 6, 7],
         )
@@ -148,16 +150,7 @@ def render_json(model: SystemModel, catalog: Catalog, plan: MitigationPlan) -> s
 def render_markdown(model: SystemModel, catalog: Catalog, plan: MitigationPlan) -> str:
     """The plan as a Markdown section."""
     table = markdown_table(
-        [
-            "#",
-            "control",
-            "where",
-            "layer",
-            "effectiveness",
-            "pairs cut",
-            "routes cut",
-            "risk removed",
-        ],
+        list(COLUMNS),
         _rows(plan, catalog),
     )
     residual = markdown_table(["band", "before", "after"], _residual_rows(plan))
