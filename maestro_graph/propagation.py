@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -126,7 +126,7 @@ class AttackGraph:
 
     _by_target: dict[int, dict[int, int]] = field(default_factory=dict, repr=False)
     #: What later stages work out once per graph (evidence strengths, watchers), by name.
-    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    memo: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def steps_by_target(self, source: int) -> dict[int, int]:
         """Target state -> transition index for the transitions out of ``source`` (worked out

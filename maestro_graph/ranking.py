@@ -31,10 +31,14 @@ import heapq
 import itertools
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, Literal
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from maestro_graph.catalog.types import Capability, Maturity, WatchMode
 from maestro_graph.detection import Step, telemetry_watchers, watcher_modes, watchers_seeing
@@ -521,43 +525,43 @@ def _cost_to_sink(
     """Cheapest cost from every state to the virtual sink (reverse Dijkstra), over the
     transitions ``allowed`` (all when None).
 
-    The final states enter in cost order from a sorted list, and only the states reached
-    through transitions go through a heap; the distances are those of any Dijkstra order.
+    SciPy's compiled Dijkstra runs on the reversed transitions plus one virtual sink with an
+    edge to each final state at its sink cost (zero costs stay edges: they are stored
+    explicitly). The sums are those a Python Dijkstra makes along the same cheapest paths.
     """
-    distance = [math.inf] * graph.state_count
-    seeds = []
-    for index, state in enumerate(graph.states):
-        if final[index]:
-            distance[index] = _sink_cost(state)
-            seeds.append((distance[index], index))
-    seeds.sort()
-    incoming = graph.predecessors()
-    transitions = graph.transitions
-    # Each transition's source and cost, read once: ``cost + -ln l`` equals ``cost - ln l``.
-    sources = [t.source for t in transitions]
-    costs = [-math.log(t.likelihood) for t in transitions]
-    heap: list[tuple[float, int]] = []
-    pop, push = heapq.heappop, heapq.heappush
-    seed_count, next_seed = len(seeds), 0
-    while True:
-        if heap and (next_seed == seed_count or heap[0] < seeds[next_seed]):
-            cost, index = pop(heap)
-        elif next_seed < seed_count:
-            cost, index = seeds[next_seed]
-            next_seed += 1
-        else:
-            break
-        if cost > distance[index]:
-            continue
-        for transition_index in incoming[index]:
-            if allowed is not None and not allowed[transition_index]:
-                continue
-            source = sources[transition_index]
-            candidate = cost + costs[transition_index]
-            if candidate < distance[source]:
-                distance[source] = candidate
-                push(heap, (candidate, source))
-    return distance
+    state_count = graph.state_count
+    sources, targets, costs = _transition_arrays(graph)
+    if allowed is not None:
+        keep = np.fromiter(allowed, dtype=bool, count=len(allowed))
+        sources, targets, costs = sources[keep], targets[keep], costs[keep]
+    ends = np.flatnonzero(np.fromiter(final, dtype=bool, count=len(final)))
+    sink_costs = np.array([_sink_cost(graph.states[i]) for i in ends], dtype=float)
+    reversed_steps = csr_matrix(
+        (
+            np.concatenate([costs, sink_costs]),
+            (
+                np.concatenate([targets, np.full(len(ends), state_count)]),
+                np.concatenate([sources, ends]),
+            ),
+        ),
+        shape=(state_count + 1, state_count + 1),
+    )
+    distance = dijkstra(reversed_steps, directed=True, indices=state_count)
+    return distance[:state_count].tolist()
+
+
+def _transition_arrays(graph: AttackGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per transition: source state, target state and cost (-ln likelihood), once per graph."""
+    found = graph.memo.get("transition-arrays")
+    if found is None:
+        count = graph.transition_count
+        transitions = graph.transitions
+        found = graph.memo["transition-arrays"] = (
+            np.fromiter((t.source for t in transitions), dtype=np.int64, count=count),
+            np.fromiter((t.target for t in transitions), dtype=np.int64, count=count),
+            np.fromiter((-math.log(t.likelihood) for t in transitions), dtype=float, count=count),
+        )
+    return found
 
 
 def _entry_allowed(state: State, query: ChainQuery) -> bool:
@@ -1007,20 +1011,50 @@ class _SearchSpace:
 
 
 def search_space(graph: AttackGraph, query: ChainQuery) -> _SearchSpace:
-    """The final states, costs and bounds a search for ``query`` works with."""
-    final = _final_states(graph, query)
-    evidenced = _evidenced_steps(graph, query)
+    """The final states, costs and bounds a search for ``query`` works with.
+
+    What depends only on the graph and the query's target and evidence filters is worked out
+    once per graph (``graph.memo``): the matrix and the planner search one graph many times.
+    """
+    final, evidenced, to_sink = _search_ends(graph, query)
+    shared = graph.memo.get("search-steps")
+    if shared is None:
+        weights = [-math.log(t.likelihood) for t in graph.transitions]
+        shared = graph.memo["search-steps"] = (weights, conditional_steps(graph))
+    weights, conditional = shared
     return _SearchSpace(
         graph,
         query,
         final,
-        _cost_to_sink(graph, final, evidenced),
-        [-math.log(t.likelihood) for t in graph.transitions],
-        conditional_steps(graph),
+        to_sink,
+        weights,
+        conditional,
         _Budget(query.search_budget),
         twin_order(graph, query),
         evidenced,
     )
+
+
+def _search_ends(
+    graph: AttackGraph, query: ChainQuery
+) -> tuple[list[bool], list[bool] | None, list[float]]:
+    """Final states, steps the evidence filters allow, and cost-to-sink, once per graph for
+    each combination of the query's target and evidence filters."""
+    every_layer = query.target_layers is None or query.target_layers >= frozenset(Layer)
+    ends = (
+        "search-ends",
+        query.target_ids,
+        None if every_layer else query.target_layers,
+        query.evidence,
+        query.evidence_on,
+        query.predicted_only,
+    )
+    found = graph.memo.get(ends)
+    if found is None:
+        final = _final_states(graph, query)
+        evidenced = _evidenced_steps(graph, query)
+        found = graph.memo[ends] = (final, evidenced, _cost_to_sink(graph, final, evidenced))
+    return found
 
 
 def _evidenced_steps(graph: AttackGraph, query: ChainQuery) -> list[bool] | None:
@@ -1068,24 +1102,19 @@ def twin_order(graph: AttackGraph, query: ChainQuery) -> list[str | None]:
     """
     if not breaks_symmetry(query) or not graph.siblings:
         return [None] * len(graph.states)
-    before: dict[str, str] = {}
-    for group in set(sibling_groups(graph).values()):
-        ordered = sorted(group)
-        before.update(zip(ordered[1:], ordered, strict=False))
-    return [before.get(state.component.id) for state in graph.states]
+    found = graph.memo.get("twin-order")
+    if found is None:
+        before: dict[str, str] = {}
+        for group in set(sibling_groups(graph).values()):
+            ordered = sorted(group)
+            before.update(zip(ordered[1:], ordered, strict=False))
+        found = graph.memo["twin-order"] = [before.get(s.component.id) for s in graph.states]
+    return found
 
 
 def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     space = search_space(graph, query)
-    to_sink = space.to_sink
-    heap: list[tuple[float, tuple[int, ...], float]] = []
-    for index in start_states(graph, query):
-        state = graph.states[index]
-        if space.twin_before[index] is not None:
-            continue  # a chain meets the first of its twins first (twin_order)
-        if _entry_allowed(state, query) and to_sink[index] < math.inf and space.may_start(index):
-            cost = -math.log(state.start_likelihood)
-            heap.append((cost + to_sink[index], (index,), cost))
+    heap = [(cost + space.to_sink[index], (index,), cost) for index, cost in _starts(space)]
     heapq.heapify(heap)
 
     # Best qualifying chain per group: per (entry, target) pair, or per chain when not distinct.
@@ -1108,14 +1137,143 @@ def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
                 stacklevel=2,
             )
             return _search(graph, replace(query, fold_stages=False))
-        warnings.warn(
-            SearchBudgetWarning(
-                f"{spent}: the ranking is the best of what it found and may miss chains; a "
-                "graph this dense needs a lower --max-hops (or a larger --search-budget)"
-            ),
-            stacklevel=2,
-        )
+        warnings.warn(_budget_warning(query), stacklevel=2)
     return [path for _, path in _select(graph, found, query.top)]
+
+
+def _starts(space: _SearchSpace) -> Iterator[tuple[int, float]]:
+    """The (state, cost) each chain of the search may start from."""
+    graph, query = space.graph, space.query
+    for index in start_states(graph, query):
+        state = graph.states[index]
+        if space.twin_before[index] is not None:
+            continue  # a chain meets the first of its twins first (twin_order)
+        if (
+            _entry_allowed(state, query)
+            and space.to_sink[index] < math.inf
+            and space.may_start(index)
+        ):
+            yield index, -math.log(state.start_likelihood)
+
+
+def _budget_warning(query: ChainQuery) -> SearchBudgetWarning:
+    return SearchBudgetWarning(
+        f"the search stopped after {query.search_budget:,} partial chains (its budget): the "
+        "ranking is the best of what it found and may miss chains; a graph this dense needs a "
+        "lower --max-hops (or a larger --search-budget)"
+    )
+
+
+def best_per_target_layer(
+    graph: AttackGraph, query: ChainQuery, layers: Iterable[Layer]
+) -> dict[Layer, tuple[int, ...]]:
+    """The best chain for ``query`` ending on each of ``layers``, in one search.
+
+    One best-first search serves every layer: a partial chain is ranked by its most hopeful
+    layer (its cost plus that layer's own cost-to-sink) among the layers whose best it could
+    still beat, and is dropped once it can beat none. So one search answers a whole row of the
+    layer matrix with the guidance of seven. Stages are not folded (as in the matrix); ``top``
+    is ignored (one chain per layer).
+
+    Parameters
+    ----------
+    graph : AttackGraph
+    query : ChainQuery
+    layers : iterable of Layer
+
+    Returns
+    -------
+    dict of Layer to tuple of int
+        The state-index path of each layer's best chain; a layer no chain reaches is absent.
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> from maestro_graph.layers import Layer
+    >>> graph = mg.analyze(mg.example("netmon")).attack_graph
+    >>> query = ChainQuery(source_layers=frozenset({Layer.L2}), assume_breach=True,
+    ...                    fold_stages=False)
+    >>> best = best_per_target_layer(graph, query, Layer)
+    >>> all(
+    ...     search_paths(graph, replace(query, top=1, target_layers=frozenset({layer})))
+    ...     == [best[layer]]
+    ...     for layer in best
+    ... )
+    True
+    """
+    wanted = frozenset(layers)
+    if query.target_layers is not None:
+        wanted &= query.target_layers
+    if not wanted:
+        return {}
+    query = replace(query, fold_stages=False, target_layers=wanted)
+    space = search_space(graph, query)
+    ordered = sorted(wanted, key=list(Layer).index)
+    to_sink = [
+        _search_ends(graph, replace(query, target_layers=frozenset({layer})))[2]
+        for layer in ordered
+    ]
+    floor = -math.log(query.min_risk / _IMPACT_SCALE) if query.min_risk > 0 else math.inf
+    bounds = [floor] * len(ordered)
+
+    def hope(cost: float, state: int) -> float:
+        best = math.inf
+        for costs, bound in zip(to_sink, bounds, strict=True):
+            estimate = cost + costs[state]
+            if estimate <= bound + _COST_SLACK and estimate < best:
+                best = estimate
+        return best
+
+    heap = [(hope(cost, index), (index,), cost) for index, cost in _starts(space)]
+    heap = [item for item in heap if item[0] < math.inf]
+    heapq.heapify(heap)
+    found: dict[int, tuple[tuple, tuple[int, ...]]] = {}
+    try:
+        _expand_per_layer(space, heap, found, bounds, hope, ordered)
+    except _BudgetSpent:
+        warnings.warn(_budget_warning(query), stacklevel=2)
+    return {ordered[slot]: path for slot, (_, path) in found.items()}
+
+
+def _expand_per_layer(
+    space: _SearchSpace,
+    heap: list[tuple[float, tuple[int, ...], float]],
+    found: dict[int, tuple[tuple, tuple[int, ...]]],
+    bounds: list[float],
+    hope: Callable[[float, int], float],
+    ordered: list[Layer],
+) -> None:
+    """The best-first loop of :func:`best_per_target_layer`: fills ``found`` per layer slot."""
+    graph, query, final = space.graph, space.query, space.final
+    slot_of = {layer: slot for slot, layer in enumerate(ordered)}
+    while heap:
+        estimate, path, cost = heapq.heappop(heap)
+        if estimate > max(bounds) + _COST_SLACK:
+            break  # every layer has its best: nothing queued can beat the worst of them
+        last = path[-1]
+        now = hope(cost, last)
+        if now > estimate + _COST_SLACK:
+            # Layers found since it was queued leave it a later turn, or nothing to beat.
+            if now < math.inf:
+                heapq.heappush(heap, (now, path, cost))
+            continue
+        if len(path) > 1 and final[last] and _path_qualifies(graph, path, query):
+            _, risk = path_risk(graph, path)
+            key = _order_key(graph, risk, path)
+            slot = slot_of[graph.states[last].component.layer]
+            if risk >= query.min_risk and (slot not in found or key < found[slot][0]):
+                found[slot] = (key, path)
+                bounds[slot] = -math.log(risk / _IMPACT_SCALE) if risk > 0 else math.inf
+        if len(path) > query.max_hops:
+            continue
+        if query.undetected and _seen_for_good(graph, path):
+            continue
+        for target, weight in space.steps_from(path):
+            next_cost = cost + weight
+            estimate = hope(next_cost, target)
+            if estimate < math.inf:
+                space.budget.spend()
+                heapq.heappush(heap, (estimate, (*path, target), next_cost))
 
 
 def _expand(
