@@ -7,7 +7,9 @@ reports: model validation, attack-graph build, ranking (`paths --top 10`, our ex
 whole analysis call (build + ranking), the reference k-shortest search on the same attack graph
 (networkx `shortest_simple_paths`, first 10 paths, virtual source and sink, no filters; igraph's
 compiled k-shortest paths as well when python-igraph is installed), their ratio, and, for sizes up
-to 10,000, the end-to-end CLI time of `maestro-graph paths FILE --top 10` in a fresh process.
+to 10,000, the wall-clock time of fresh `maestro-graph` processes running `paths FILE --top 10`,
+`mitigate`, `matrix`, `baseline --min-band high` and `check` against that baseline ("-" when one
+failed at that size, with the reason on stderr).
 """
 
 from __future__ import annotations
@@ -80,6 +82,44 @@ def _reference_igraph(graph) -> float | None:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start
 
 
+def _fresh_process_s(
+    size: int, command: list[str], accepted: tuple[int, ...] = (0,)
+) -> float | None:
+    """Wall-clock seconds of one fresh process, or None (said on stderr) on another exit status."""
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode in accepted:
+        return seconds
+    lines = done.stderr.strip().splitlines()
+    reason = lines[0] if lines else "no stderr"
+    print(
+        f"{command[1]} failed at {size:,} components (exit status {done.returncode}): {reason}",
+        file=sys.stderr,
+    )
+    return None
+
+
+def _gate_timings(size: int, executable: str, path: Path, folder: Path) -> dict[str, float | None]:
+    """Fresh-process times of `matrix`, `baseline --min-band high` and `check` on that baseline."""
+    baseline = folder / "baseline.yaml"
+    model = str(path)
+    timings = {
+        "matrix_s": _fresh_process_s(size, [executable, "matrix", model]),
+        "baseline_s": _fresh_process_s(
+            size, [executable, "baseline", model, "--min-band", "high", "-o", str(baseline)]
+        ),
+    }
+    if timings["baseline_s"] is None:
+        print(f"check skipped at {size:,} components: no baseline", file=sys.stderr)
+        timings["check_s"] = None
+    else:
+        # Exit status 1 (a chain not accepted) is a normal gate outcome, as is 0.
+        command = [executable, "check", model, "--baseline", str(baseline)]
+        timings["check_s"] = _fresh_process_s(size, command, accepted=(0, 1))
+    return timings
+
+
 def measure(size: int) -> dict:
     """Measure one size in this process."""
     import maestro_graph as mg
@@ -129,6 +169,7 @@ def measure(size: int) -> dict:
             start = time.perf_counter()
             subprocess.run([command[0], "mitigate", str(path)], check=True, capture_output=True)
             result["mitigate_s"] = time.perf_counter() - start
+            result.update(_gate_timings(size, command[0], path, Path(folder)))
     return result
 
 
@@ -157,6 +198,7 @@ def main() -> None:
             text=True,
             check=True,
         )
+        sys.stderr.write(done.stderr)  # the child's notes, such as a CLI timing that failed
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
     print(
         f"maestro-graph benchmark on {platform.processor() or platform.machine()}, "
@@ -173,6 +215,9 @@ def main() -> None:
         "analysis s",
         "CLI s",
         "mitigate s",
+        "matrix s",
+        "baseline s",
+        "check s",
         "peak MiB",
         "networkx s",
         "nx s / rank s",
@@ -197,6 +242,9 @@ def main() -> None:
             _format(r["analysis_s"]),
             _format(r.get("cli_s")),
             _format(r.get("mitigate_s")),
+            _format(r.get("matrix_s")),
+            _format(r.get("baseline_s")),
+            _format(r.get("check_s")),
             f"{r['peak_mib']:.0f}",
             nx_text,
             _format(ratio, 1),

@@ -16,7 +16,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -30,6 +30,9 @@ from maestro_graph.layers import Layer
 from maestro_graph.loading import DEFAULT_LIMITS, Limits
 from maestro_graph.model import SystemModel, json_schema
 from maestro_graph.ranking import SEARCH_BUDGET, SearchBudgetWarning
+
+if TYPE_CHECKING:
+    from maestro_graph.regression import Baseline
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -1195,6 +1198,15 @@ def diff(
     help="Refresh the existing -o FILE: keep the justification, owner and expiry of entries "
     "whose chain is still present, drop the others, add new chains.",
 )
+@click.option(
+    "--group-by",
+    type=click.Choice(["chain", "pair", "target", "layers"]),
+    default="chain",
+    show_default=True,
+    help="chain: one entry per chain fingerprint. pair, target, layers: one pattern per "
+    "(entry, target) component pair, per target component or per (entry layer, target layer), "
+    "so a large model needs few justifications; check still matches fingerprints first.",
+)
 @_max_hops_option
 @output_option
 def baseline(
@@ -1205,6 +1217,7 @@ def baseline(
     justification: str,
     expires_in: int,
     update: bool,
+    group_by: str,
     max_hops: int,
     output: str | None,
 ) -> None:
@@ -1215,9 +1228,14 @@ def baseline(
     the owners of the components its chain crosses (TODO when none has one), unless --owner
     names one for all. Commit the file next to the model and gate changes with check.
 
+    With --group-by, the file accepts chains by pattern instead (accepted_patterns: entry,
+    target, entry_layer, target_layer, rule, with * ? [..] wildcards), one per group with its
+    highest band and chain count; edit or widen the patterns by hand as the review decides.
+
     \b
     Examples:
       maestro-graph baseline architecture.yaml -o maestro-baseline.yaml
+      maestro-graph baseline big-model.yaml -o maestro-baseline.yaml --group-by layers
       maestro-graph baseline arch.yaml -o maestro-baseline.yaml --owner secteam --expires-in 30
       maestro-graph baseline architecture.yaml -o maestro-baseline.yaml --update
       maestro-graph baseline --example netmon --min-band high
@@ -1239,18 +1257,36 @@ def baseline(
         expires_in=expires_in,
         previous=previous,
         max_hops=max_hops,
+        group_by=group_by,  # type: ignore[arg-type]  # click.Choice checked it
     )
     emit(result.to_yaml(), output)
-    kept = (
-        len({e.id for e in result.accepted} & {e.id for e in previous.accepted}) if previous else 0
-    )
-    unowned = sum(1 for entry in result.accepted if entry.owner_placeholder)
-    click.echo(
-        f"{len(result.accepted)} chains at or above {min_band.lower()} accepted"
+    click.echo(_baseline_summary(result, previous, min_band.lower()), err=True)
+
+
+def _baseline_summary(result: Baseline, previous: Baseline | None, band: str) -> str:
+    """What ``baseline`` wrote, and what a human still has to fill in."""
+    entries = result.entries
+    if result.accepted_patterns:
+        chains = sum(pattern.chains or 0 for pattern in result.accepted_patterns)
+        head = (
+            f"{len(entries)} pattern{'s' if len(entries) != 1 else ''} accept the {chains} "
+            f"chains at or above {band}"
+        )
+        before = {p.criteria() for p in previous.accepted_patterns} if previous else set()
+        kept = len({p.criteria() for p in result.accepted_patterns} & before)
+    else:
+        head = f"{len(entries)} chains at or above {band} accepted"
+        kept = (
+            len({e.id for e in result.accepted} & {e.id for e in previous.accepted})
+            if previous
+            else 0
+        )
+    unowned = sum(1 for entry in entries if entry.owner_placeholder)
+    return (
+        head
         + (f" ({kept} kept from the previous baseline)" if previous else "")
         + "; fill in each justification"
-        + (f" and the {unowned} owner{'s' if unowned != 1 else ''} left TODO" if unowned else ""),
-        err=True,
+        + (f" and the {unowned} owner{'s' if unowned != 1 else ''} left TODO" if unowned else "")
     )
 
 

@@ -53,6 +53,13 @@ from maestro_graph.conformance import check_model
 from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
 from maestro_graph.loading import DEFAULT_LIMITS, Document, Limits, dump_yaml, read_document
 from maestro_graph.model import Component, Flow, SystemModel, parse_model
+from maestro_graph.patterns import (
+    Acceptable,
+    GroupBy,
+    PatternAcceptance,
+    first_match,
+    group_chains,
+)
 from maestro_graph.propagation import AttackGraph, chain_impact
 from maestro_graph.ranking import (
     Chain,
@@ -78,7 +85,6 @@ EXPIRY_WARNING_DAYS = 14
 DEFAULT_JUSTIFICATION = "TODO: why this chain is accepted"
 DEFAULT_OWNER = "TODO"
 FINGERPRINT_PATTERN = r"^c-[0-9a-f]{12}$"
-_TODO = re.compile(r"^\s*TODO\b", re.IGNORECASE)
 
 StepKey = tuple[str, str]
 FlowKey = tuple[str, str, str]
@@ -1153,7 +1159,7 @@ def _none_as_empty(value: Any) -> Any:
     return [] if value is None else value
 
 
-class Acceptance(BaseModel):
+class Acceptance(Acceptable, BaseModel):
     """One accepted chain of a baseline file.
 
     ``layers``, ``path``, ``band`` and ``risk`` record what was accepted, for the reader and for
@@ -1172,18 +1178,9 @@ class Acceptance(BaseModel):
     expires: dt.date = Field(description="Last day the acceptance holds (YYYY-MM-DD)")
 
     @property
-    def placeholder(self) -> bool:
-        """True when the justification or the owner is still a TODO placeholder."""
-        return bool(_TODO.match(self.justification) or _TODO.match(self.owner))
-
-    @property
-    def owner_placeholder(self) -> bool:
-        """True when the owner is still a TODO placeholder (no owner was known or given)."""
-        return bool(_TODO.match(self.owner))
-
-    def expired(self, today: dt.date) -> bool:
-        """True after the expiry date (the acceptance holds through ``expires``)."""
-        return today > self.expires
+    def label(self) -> str:
+        """How messages name the acceptance: the chain's fingerprint."""
+        return self.id
 
 
 def _plain_value(value: Any) -> Any:
@@ -1207,6 +1204,11 @@ class Baseline(BaseModel):
     accepted: Annotated[list[Acceptance], BeforeValidator(_none_as_empty)] = Field(
         default_factory=list, description="The accepted chains"
     )
+    accepted_patterns: Annotated[list[PatternAcceptance], BeforeValidator(_none_as_empty)] = Field(
+        default_factory=list,
+        description="Chains accepted by entry, target, layer pair or rule, with wildcards "
+        "(maestro_graph.patterns)",
+    )
 
     _source: str | None = PrivateAttr(default=None)
 
@@ -1219,13 +1221,26 @@ class Baseline(BaseModel):
         """The acceptance of a chain id, if any."""
         return next((a for a in self.accepted if a.id == chain_id), None)
 
+    @property
+    def entries(self) -> tuple[Acceptance | PatternAcceptance, ...]:
+        """Every acceptance: by fingerprint, then by pattern."""
+        return (*self.accepted, *self.accepted_patterns)
+
     def to_data(self) -> dict[str, Any]:
-        """Plain data in the file format."""
+        """Plain data in the file format (``accepted_patterns`` only when there are some)."""
         data = self.model_dump(mode="python")
-        data["accepted"] = [
-            {key: _plain_value(value) for key, value in entry.items() if value is not None}
-            for entry in data["accepted"]
+        for key in ("accepted", "accepted_patterns"):
+            data[key] = [
+                {name: _plain_value(value) for name, value in entry.items() if value is not None}
+                for entry in data[key]
+            ]
+        # A pattern's wildcard fields say nothing: the file shows what each one matches on.
+        data["accepted_patterns"] = [
+            {name: value for name, value in entry.items() if value != "*"}
+            for entry in data["accepted_patterns"]
         ]
+        if not data["accepted_patterns"]:
+            del data["accepted_patterns"]
         return {key: value for key, value in data.items() if value is not None}
 
     def to_yaml(self) -> str:
@@ -1272,6 +1287,7 @@ def make_baseline(
     today: dt.date | None = None,
     previous: Baseline | None = None,
     max_hops: int = 6,
+    group_by: GroupBy = "chain",
 ) -> Baseline:
     """Accept every current chain at or above ``min_band``.
 
@@ -1292,8 +1308,14 @@ def make_baseline(
         Default: the current date.
     previous : Baseline, optional
         An existing baseline: entries for chains still present keep their justification, owner
-        and expiry; entries for chains that are gone are dropped.
+        and expiry; entries for chains that are gone are dropped. Patterns with the same fields
+        keep theirs as well.
     max_hops : int, default 6
+    group_by : "chain", "pair", "target" or "layers"
+        ``chain`` (default): one fingerprint entry per chain. Otherwise one pattern per group
+        (:mod:`maestro_graph.patterns`): per (entry, target) component pair, per target
+        component, or per (entry layer, target layer); each records the highest band of its
+        chains and how many there are, so a large model needs few justifications.
 
     Returns
     -------
@@ -1312,6 +1334,10 @@ def make_baseline(
     >>> entry = baseline.accepted[0]
     >>> entry.id, entry.layers, entry.band.value, entry.expires.isoformat()
     ('c-3882389f37a5', 'L2 > L3', 'high', '2027-02-19')
+    >>> grouped = make_baseline(mg.analyze(mg.example("netmon")), "high", group_by="layers",
+    ...                         today=dt.date(2026, 11, 21))
+    >>> [(p.describe(), p.chains) for p in grouped.accepted_patterns][:1]
+    [('entry_layer=L2 target_layer=L3', 1)]
     """
     band = _parse_band(min_band, "--min-band")
     if owner is not None and not owner.strip():
@@ -1324,9 +1350,19 @@ def make_baseline(
         )
     today = today or dt.date.today()
     expires = today + dt.timedelta(days=expires_in)
+    chains = analysis.gate_chains(band, max_hops=max_hops)
+    baseline = Baseline(
+        maestro_baseline=BASELINE_FORMAT,
+        model=analysis.model.name,
+        catalog_version=analysis.catalog.version,
+        created=today,
+    )
+    if group_by != "chain":
+        patterns = _patterns_for(chains, group_by, owner, justification, expires, previous)
+        return baseline.model_copy(update={"accepted_patterns": patterns})
     kept = {entry.id: entry for entry in previous.accepted} if previous else {}
     accepted = []
-    for chain in analysis.gate_chains(band, max_hops=max_hops):
+    for chain in chains:
         before = kept.get(chain.id)
         accepted.append(
             Acceptance(
@@ -1340,13 +1376,41 @@ def make_baseline(
                 expires=before.expires if before else expires,
             )
         )
-    return Baseline(
-        maestro_baseline=BASELINE_FORMAT,
-        model=analysis.model.name,
-        catalog_version=analysis.catalog.version,
-        created=today,
-        accepted=accepted,
-    )
+    return baseline.model_copy(update={"accepted": accepted})
+
+
+def _patterns_for(
+    chains: Sequence[Chain],
+    group_by: GroupBy,
+    owner: str | None,
+    justification: str,
+    expires: dt.date,
+    previous: Baseline | None,
+) -> list[PatternAcceptance]:
+    """One pattern per group of chains (see :func:`make_baseline`)."""
+    kept = {p.criteria(): p for p in previous.accepted_patterns} if previous else {}
+    patterns = []
+    for criteria, members in group_chains(chains, group_by):
+        owners = dict.fromkeys(name for chain in members for name in chain.owners)
+        fresh = PatternAcceptance(
+            **criteria,
+            band=max((chain.band for chain in members), key=lambda b: b.rank),
+            chains=len(members),
+            justification=justification,
+            owner=(owner or ", ".join(owners) or DEFAULT_OWNER).strip(),
+            expires=expires,
+        )
+        before = kept.get(fresh.criteria())
+        if before is not None:
+            fresh = fresh.model_copy(
+                update={
+                    "justification": before.justification,
+                    "owner": before.owner,
+                    "expires": before.expires,
+                }
+            )
+        patterns.append(fresh)
+    return patterns
 
 
 def _location_text(loc: Sequence[str | int]) -> str:
@@ -1475,6 +1539,20 @@ def baseline_from_document(document: Document) -> Baseline:
             )
         else:
             first[entry.id] = index
+    first_pattern: dict[tuple[str, ...], int] = {}
+    for index, pattern in enumerate(baseline.accepted_patterns):
+        criteria = pattern.criteria()
+        if criteria in first_pattern:
+            problems.append(
+                document.problem(
+                    ("accepted_patterns", index),
+                    f"accepted_patterns[{index}]: the same pattern as "
+                    f"accepted_patterns[{first_pattern[criteria]}] ({pattern.describe()}); "
+                    "keep one",
+                )
+            )
+        else:
+            first_pattern[criteria] = index
     if problems:
         raise MaestroInputError(problems)
     baseline._source = document.source
@@ -1502,13 +1580,14 @@ class CheckItem:
     """A chain judged by :func:`check`, with its acceptance (if any) and why it passes or fails.
 
     ``status``: ``new`` (not in the baseline), ``expired`` (its acceptance expired),
-    ``escalated`` (its band rose above the accepted band) or ``accepted``.
+    ``escalated`` (its band rose above the accepted band) or ``accepted``. ``acceptance`` is
+    the fingerprint entry or the pattern that judged it.
     """
 
     chain: Chain
     status: CheckStatus
     reason: str
-    acceptance: Acceptance | None = None
+    acceptance: Acceptance | PatternAcceptance | None = None
 
     def to_record(self) -> dict[str, Any]:
         chain = self.chain
@@ -1527,10 +1606,13 @@ class CheckItem:
         }
         if self.acceptance is not None:
             record["acceptance"] = _acceptance_record(self.acceptance)
+            record["matched_by"] = (
+                "pattern" if isinstance(self.acceptance, PatternAcceptance) else "fingerprint"
+            )
         return record
 
 
-def _acceptance_record(entry: Acceptance) -> dict[str, Any]:
+def _acceptance_record(entry: Acceptance | PatternAcceptance) -> dict[str, Any]:
     return entry.model_dump(mode="json", exclude_none=True)
 
 
@@ -1548,6 +1630,8 @@ class CheckResult:
         Chains at or above ``fail_on`` with a valid acceptance.
     stale : tuple of Acceptance
         Baseline entries that match no current chain (in the band range the baseline covers).
+    stale_patterns : tuple of PatternAcceptance
+        Patterns that no current chain in that range matches.
     catalog_changed : bool
         The baseline was written with another catalog version.
     notes : tuple of str
@@ -1565,6 +1649,7 @@ class CheckResult:
     stale: tuple[Acceptance, ...]
     catalog_changed: bool
     notes: tuple[str, ...] = field(default=())
+    stale_patterns: tuple[PatternAcceptance, ...] = field(default=())
 
     @property
     def passed(self) -> bool:
@@ -1626,11 +1711,16 @@ class CheckResult:
                 "expired": len(self.expired),
                 "escalated": len(self.escalated),
                 "accepted": len(self.accepted),
+                "accepted_by_pattern": sum(
+                    isinstance(item.acceptance, PatternAcceptance) for item in self.accepted
+                ),
                 "stale": len(self.stale),
+                "stale_patterns": len(self.stale_patterns),
             },
             "failing": [item.to_record() for item in self.failing],
             "accepted": [item.to_record() for item in self.accepted],
             "stale": [_acceptance_record(entry) for entry in self.stale],
+            "stale_patterns": [_acceptance_record(entry) for entry in self.stale_patterns],
             "notes": list(self.notes),
         }
 
@@ -1647,10 +1737,12 @@ def check(
 ) -> CheckResult:
     """The CI gate: judge every chain at or above ``fail_on`` against a baseline.
 
-    A chain fails when its fingerprint is not accepted, when its acceptance expired (the day
-    after ``expires``), or when its band rose above the band recorded with its acceptance.
-    Entries matching no current chain are stale (reported, not an error): the chain is gone, or
-    fell below the lowest band the baseline covers.
+    A chain fails when neither its fingerprint nor a pattern accepts it, when its acceptance
+    expired (the day after ``expires``), or when its band rose above the band recorded with its
+    acceptance. The fingerprint entry judges a chain when there is one; otherwise the first
+    pattern it matches (:mod:`maestro_graph.patterns`). Entries and patterns matching no current
+    chain are stale (reported, not an error): the chain is gone, or fell below the lowest band
+    the baseline covers.
 
     Parameters
     ----------
@@ -1687,46 +1779,31 @@ def check(
     maturity, scope = parse_evidence(evidence, evidence_on)
     today = today or dt.date.today()
     covered = min(
-        [band, *(entry.band or Band.LOW for entry in baseline.accepted)], key=lambda b: b.rank
+        [band, *(entry.band or Band.LOW for entry in baseline.entries)], key=lambda b: b.rank
     )
     chains = analysis.gate_chains(covered, max_hops=max_hops)
     current_ids = {chain.id for chain in chains}
     accepted_by_id = {entry.id: entry for entry in baseline.accepted}
+    patterns = baseline.accepted_patterns
+    matched: set[int] = set()
     failing: list[CheckItem] = []
     accepted: list[CheckItem] = []
     for chain in chains:
+        entry: Acceptance | PatternAcceptance | None = accepted_by_id.get(chain.id)
+        if entry is None and patterns:
+            entry = first_match(patterns, chain)
+            if entry is not None:
+                matched.add(id(entry))
         if chain.band.rank < band.rank:
             continue
         if maturity is not None and not chain.backed_by(maturity, scope):
             continue
-        entry = accepted_by_id.get(chain.id)
-        if entry is None:
-            failing.append(CheckItem(chain, "new", "not in the baseline"))
-        elif entry.expired(today):
-            days = (today - entry.expires).days
-            failing.append(
-                CheckItem(
-                    chain,
-                    "expired",
-                    f"acceptance expired on {entry.expires.isoformat()} ({days} day"
-                    f"{'s' if days != 1 else ''} ago; owner {entry.owner})",
-                    entry,
-                )
-            )
-        elif entry.band is not None and chain.band.rank > entry.band.rank:
-            failing.append(
-                CheckItem(
-                    chain,
-                    "escalated",
-                    f"accepted at band {entry.band.value}, now {chain.band.value}",
-                    entry,
-                )
-            )
-        else:
-            accepted.append(
-                CheckItem(chain, "accepted", f"accepted until {entry.expires.isoformat()}", entry)
-            )
+        failing_or_accepted = _judge(chain, entry, today)
+        (accepted if failing_or_accepted.status == "accepted" else failing).append(
+            failing_or_accepted
+        )
     stale = tuple(entry for entry in baseline.accepted if entry.id not in current_ids)
+    stale_patterns = tuple(pattern for pattern in patterns if id(pattern) not in matched)
     catalog_changed = (
         baseline.catalog_version is not None
         and baseline.catalog_version != analysis.catalog.version
@@ -1745,7 +1822,32 @@ def check(
         notes=tuple(
             _check_notes(analysis, baseline, today, catalog_changed, covered, accepted, stale)
         ),
+        stale_patterns=stale_patterns,
     )
+
+
+def _judge(chain: Chain, entry: Acceptance | PatternAcceptance | None, today: dt.date) -> CheckItem:
+    """One chain against the acceptance that applies to it (None: not in the baseline)."""
+    if entry is None:
+        return CheckItem(chain, "new", "not in the baseline")
+    by = f" by {entry.label}" if isinstance(entry, PatternAcceptance) else ""
+    if entry.expired(today):
+        days = (today - entry.expires).days
+        return CheckItem(
+            chain,
+            "expired",
+            f"acceptance{by} expired on {entry.expires.isoformat()} ({days} day"
+            f"{'s' if days != 1 else ''} ago; owner {entry.owner})",
+            entry,
+        )
+    if entry.band is not None and chain.band.rank > entry.band.rank:
+        return CheckItem(
+            chain,
+            "escalated",
+            f"accepted{by} at band {entry.band.value}, now {chain.band.value}",
+            entry,
+        )
+    return CheckItem(chain, "accepted", f"accepted{by} until {entry.expires.isoformat()}", entry)
 
 
 def _check_notes(
@@ -1784,9 +1886,10 @@ def _check_notes(
     if soon:
         notes.append(
             f"{len(soon)} acceptance{'s' if len(soon) != 1 else ''} expire within "
-            f"{EXPIRY_WARNING_DAYS} days: " + ", ".join(f"{a.id} ({a.expires})" for a in soon)
+            f"{EXPIRY_WARNING_DAYS} days: "
+            + ", ".join(f"{a.label} ({a.expires})" for a in dict.fromkeys(soon))
         )
-    placeholders = sum(entry.placeholder for entry in baseline.accepted)
+    placeholders = sum(entry.placeholder for entry in baseline.entries)
     if placeholders:
         notes.append(
             f"{placeholders} baseline entr{'ies' if placeholders != 1 else 'y'} still have a TODO "

@@ -581,7 +581,9 @@ def test_unknown_fingerprints_are_stale_not_errors(run_cli, tmp_path):
         "expired": 0,
         "escalated": 0,
         "accepted": len(baseline.accepted),
+        "accepted_by_pattern": 0,
         "stale": 1,
+        "stale_patterns": 0,
     }
 
 

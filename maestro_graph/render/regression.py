@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from maestro_graph.patterns import PatternAcceptance
 from maestro_graph.regression import (
     Acceptance,
     ChainChange,
@@ -193,6 +194,20 @@ def _stale_rows(entries: Sequence[Acceptance]) -> list[str]:
     return lines
 
 
+def _stale_pattern_rows(patterns: Sequence[PatternAcceptance]) -> list[str]:
+    return [
+        f"  {p.describe()}  {p.band.value if p.band else '-':<8}  (owner {p.owner})"
+        for p in patterns
+    ]
+
+
+def _accepted_line(result: CheckResult) -> str:
+    by_pattern = sum(isinstance(i.acceptance, PatternAcceptance) for i in result.accepted)
+    return f"{_count(len(result.accepted), 'chain')} at or above {result.fail_on.value} " + (
+        f"accepted ({by_pattern} by pattern)." if by_pattern else "accepted."
+    )
+
+
 def _check_head(result: CheckResult) -> str:
     against = result.baseline_source or "the baseline"
     return (
@@ -232,7 +247,14 @@ def render_check_table(result: CheckResult) -> str:
             "(no current chain has the id; remove them, or refresh with baseline --update):",
             *_stale_rows(result.stale),
         ]
-    lines += ["", f"{_count(len(result.accepted), 'chain')} at or above {band} accepted."]
+    if result.stale_patterns:
+        lines += [
+            "",
+            f"{_count(len(result.stale_patterns), 'stale pattern')} (no current chain matches; "
+            "remove or narrow them):",
+            *_stale_pattern_rows(result.stale_patterns),
+        ]
+    lines += ["", _accepted_line(result)]
     lines += [f"note: {note}" for note in result.notes]
     lines.append(result.verdict())
     return "\n".join(lines)
@@ -281,6 +303,19 @@ def render_check_markdown(result: CheckResult) -> str:
                         e.owner,
                     ]
                     for e in result.stale
+                ],
+            ),
+        ]
+    if result.stale_patterns:
+        parts += [
+            "",
+            f"### Stale patterns ({len(result.stale_patterns)})",
+            "",
+            markdown_table(
+                ["pattern", "band", "owner"],
+                [
+                    [f"`{p.describe()}`", p.band.value if p.band else "-", p.owner]
+                    for p in result.stale_patterns
                 ],
             ),
         ]
