@@ -614,8 +614,8 @@ class Analysis:
         threshold : band, optional
             The fewest placements that bring every chain below this band (default ``high``).
         budget : int, optional
-            Instead, the ``budget`` placements that remove the most risk from the chains that
-            can reach ``band``.
+            Instead, the ``budget`` placements that take the most risk below ``band`` (the
+            risk of the chains they cut; exact by HiGHS over every route that can reach it).
         band : band, default "high"
             With ``budget``: which chains count.
         max_hops : int

@@ -848,7 +848,7 @@ def components(
 @click.option(
     "--budget",
     type=click.IntRange(min=1),
-    help="Instead: the N placements that remove the most risk.",
+    help="Instead: the N placements that take the most risk below --band (exact).",
 )
 @click.option(
     "--band",
@@ -886,7 +886,8 @@ def mitigate(
 
     --threshold BAND (the default, high): the fewest control placements that bring every chain
     below BAND, proven optimal by HiGHS over the routes the search finds round by round.
-    --budget N: the N placements that remove the most risk. Only controls that act where they
+    --budget N: the N placements that take the most risk below the band (the chains they cut,
+    proven optimal by HiGHS over every route that can reach it). Only controls that act where they
     are placed (they mitigate the entry threat there or block a rule the chain uses), on
     components the defender operates or flows from them, are proposed, and the plan is verified
     by re-analysing the model with the placements applied.

@@ -21,7 +21,8 @@ agent or API, a public package index or untrusted content such as the open web.
   applied, the chains still at or above the band join the problem, and the loop ends when the
   search finds none. The last answer covers every chain and is optimal for the chains found, so
   it is optimal overall (the solver's proof); routes are never all enumerated.
-- ``--budget N``: the N placements that remove the most risk, chosen greedily.
+- ``--budget N``: the N placements that take the most risk below the band (a MILP over every
+  route that can reach it, solved by HiGHS).
 
 Either way the plan is verified by re-analysing the model with the placements applied.
 """
@@ -558,6 +559,17 @@ def _before(graph: AttackGraph, band: Band, max_hops: int, found: dict[str, Chai
         return list(found.values())
 
 
+#: A chain's row must reach this share of its need: a hair above 1, so the solver's feasibility
+#: tolerance cannot accept a plan that falls just short.
+_ENOUGH = 1.0 + 1e-7
+
+
+def _coverage(weight: float, need: float) -> float:
+    """One placement's share of a chain's need, capped just above enough: one placement that
+    alone suffices reads as enough (and no more, so the rows stay well scaled)."""
+    return min(weight, need * (_ENOUGH + 1e-6)) / need
+
+
 def _solve_cover(
     needs: dict[str, float], options: dict[str, dict[Placement, float]]
 ) -> tuple[list[Placement], bool]:
@@ -575,9 +587,8 @@ def _solve_cover(
         for placement, weight in options[chain_id].items():
             rows.append(row)
             cols.append(column[placement])
-            # Capped at the need: one placement that alone suffices reads as exactly enough.
-            values.append(min(weight, need) / need)
-        lower.append(1.0 + 1e-7)
+            values.append(_coverage(weight, need))
+        lower.append(_ENOUGH)
     matrix = coo_matrix((values, (rows, cols)), shape=(len(needs), len(candidates)))
     # Between equally small plans, prefer placements that do more of the chains' needs, then
     # the first in id order: tie-breaks far too small to trade one placement for another.
@@ -606,37 +617,92 @@ def _solve_cover(
 def plan_budget(
     graph: AttackGraph, budget: int, band: Band = Band.HIGH, *, max_hops: int = 8
 ) -> MitigationPlan:
-    """The ``budget`` placements removing the most risk from the chains that can reach ``band``."""
+    """The ``budget`` placements that take the most risk below ``band``.
+
+    A mixed-integer program over every chain that can reach the band (HiGHS, as for
+    :func:`plan_threshold`): choose at most ``budget`` placements so that the chains they bring
+    below the band carry the most risk; a chain counts once its placements together meet its
+    need. Between plans that cut the same risk, the one removing more of the rest (each
+    placement's share of every chain's risk, to first order) wins, which also decides the plan
+    when no chain can be cut within the budget.
+    """
     chains = planning_chains(graph, band, max_hops)
     options = {c.id: defender_options(c, graph) for c in chains}
     candidates = sorted({p for per_chain in options.values() for p in per_chain})
-    chosen: list[Placement] = []
-    for _ in range(budget):
-
-        def removed(p: Placement) -> float:
-            return sum(
-                _risk_after(c, options[c.id], chosen) - _risk_after(c, options[c.id], [*chosen, p])
-                for c in chains
-            )
-
-        scored = [(removed(p), p) for p in candidates if p not in chosen]
-        scored = [item for item in scored if item[0] > 1e-12]
-        if not scored:
-            break
-        best_gain = max(gain for gain, _ in scored)
-        chosen.append(min(p for gain, p in scored if gain == best_gain))
+    chosen, proven = _solve_budget(chains, {c.id: _need(c, band) for c in chains}, options, budget)
     after = _verify(graph, chosen, band, max_hops)
     return MitigationPlan(
         mode="budget",
         band=band,
         budget=budget,
-        method="greedy",
+        method="exact" if proven else "bounded",
         note=(
-            "each step adds the placement that removes the most remaining risk "
-            f"({len(candidates)} candidates)"
+            f"most risk taken below {band.value}: {len(candidates)} candidates, {len(chains)} "
+            + (
+                "routes, proven optimal"
+                if proven
+                else f"routes, solver stopped at {SOLVER_TIME_LIMIT:.0f} s"
+            )
         ),
         recommendations=_recommendations(graph, chains, options, chosen),
         before=summarize(chains),
         after=summarize(after),
         remaining=tuple(c.id for c in after if c.band.rank >= band.rank),
     )
+
+
+def _solve_budget(
+    chains: Sequence[Chain],
+    needs: dict[str, float],
+    options: dict[str, dict[Placement, float]],
+    budget: int,
+) -> tuple[list[Placement], bool]:
+    """At most ``budget`` placements maximising the risk of the chains whose need they meet
+    (then, far below, the first-order share of risk they remove): (answer, proven optimal)."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix
+
+    candidates = sorted({p for per_chain in options.values() for p in per_chain})
+    if not candidates or budget < 1:
+        return [], True
+    cuttable = [c for c in chains if math.isfinite(needs[c.id]) and options[c.id]]
+    column = {p: n for n, p in enumerate(candidates)}
+    width = len(candidates) + len(cuttable)  # one x per placement, then one y per chain
+    rows, cols, values = [], [], []
+    for row, chain in enumerate(cuttable):
+        need = needs[chain.id]
+        for placement, weight in options[chain.id].items():
+            rows.append(row)
+            cols.append(column[placement])
+            values.append(_coverage(weight, need))
+        rows.append(row)
+        cols.append(len(candidates) + row)
+        values.append(-_ENOUGH)  # y_c may be 1 only when the placements meet the need
+    rows += [len(cuttable)] * len(candidates)
+    cols += list(range(len(candidates)))
+    values += [1.0] * len(candidates)
+    matrix = coo_matrix((values, (rows, cols)), shape=(len(cuttable) + 1, width)).tocsr()
+    lower = np.r_[np.zeros(len(cuttable)), -np.inf]
+    upper = np.r_[np.full(len(cuttable), np.inf), budget]
+    first_order = np.zeros(len(candidates))
+    for chain in chains:
+        for placement, weight in options[chain.id].items():
+            first_order[column[placement]] += chain.risk * (1.0 - math.exp(-weight))
+    smallest = min((c.risk for c in cuttable), default=1.0)
+    scale = 1e-3 * smallest / max(float(first_order.sum()), 1e-12)
+    order = np.arange(len(candidates)) / len(candidates)
+    gain = np.r_[first_order * scale - 1e-9 * smallest * order, [c.risk for c in cuttable]]
+    result = milp(
+        -gain,
+        constraints=LinearConstraint(matrix, lower, upper),
+        integrality=np.ones(width),
+        bounds=Bounds(0, 1),
+        options={"time_limit": SOLVER_TIME_LIMIT, "mip_rel_gap": 0.0},
+    )
+    if result.x is None:
+        raise MaestroInputError.single(
+            "mitigate", None, f"the budget solver found no plan: {result.message}"
+        )
+    picked = [candidates[n] for n in range(len(candidates)) if result.x[n] > 0.5]
+    return picked, bool(result.status == 0)

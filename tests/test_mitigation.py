@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import maestro_graph as mg
 from maestro_graph.errors import MaestroInputError
 from maestro_graph.mitigation import (
+    _need,
     apply_placements,
     defender_operates,
     defender_options,
@@ -222,3 +223,33 @@ def test_assume_control_on_the_commands(run_cli):
     assert any(c["risk_after"] < c["risk_before"] for c in matrix["what_if"]["changed"])
     bad = run_cli("paths", "--example", "netmon", "--assume-control", "tuner:nope")
     assert bad.exit_code == 2 and "unknown control 'nope'" in bad.output
+
+
+def _risk_cut(chains, options, needs, placements) -> float:
+    """The risk of the chains whose need the placements meet (the budget plan's objective)."""
+    return sum(
+        c.risk for c in chains if sum(options[c.id].get(p, 0.0) for p in placements) >= needs[c.id]
+    )
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(model=sub_models(size=(3, 6)), budget=st.integers(1, 2))
+def test_budget_plan_cuts_the_most_risk_an_exhaustive_search_finds(model, budget):
+    assume(at_or_above(model, Band.MEDIUM))
+    analysis = mg.analyze(model)
+    graph = analysis.attack_graph
+    chains = planning_chains(graph, Band.MEDIUM, 3)
+    options = {c.id: defender_options(c, graph) for c in chains}
+    needs = {c.id: _need(c, Band.MEDIUM) for c in chains}
+    candidates = sorted({p for per_chain in options.values() for p in per_chain})
+    best = max(
+        (
+            _risk_cut(chains, options, needs, subset)
+            for size in range(budget + 1)
+            for subset in itertools.combinations(candidates, size)
+        ),
+        default=0.0,
+    )
+    plan = analysis.mitigate(budget=budget, band="medium", max_hops=3)
+    assert plan.method == "exact" and len(plan.placements) <= budget
+    assert _risk_cut(chains, options, needs, plan.placements) == pytest.approx(best, abs=1e-9)
