@@ -22,7 +22,7 @@ Examples
 --------
 >>> import datetime as dt
 >>> import maestro_graph as mg
->>> chain = mg.analyze(mg.example("netmon")).chains(top=1)[0]
+>>> chain = mg.analyze(mg.example("netmon")).paths(top=1)[0]
 >>> pattern = PatternAcceptance(target=chain.target, justification="known", owner="sec",
 ...                             expires=dt.date(2027, 1, 1))
 >>> pattern.matches(chain), pattern.describe() == f"target={chain.target}"
