@@ -37,8 +37,6 @@ from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from maestro_graph.catalog.types import Capability, Maturity, WatchMode
 from maestro_graph.detection import Step, telemetry_watchers, watcher_modes, watchers_seeing
@@ -529,6 +527,10 @@ def _cost_to_sink(
     edge to each final state at its sink cost (zero costs stay edges: they are stored
     explicitly). The sums are those a Python Dijkstra makes along the same cheapest paths.
     """
+    # SciPy loads on first use: commands that never search should not pay its import.
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
     state_count = graph.state_count
     sources, targets, costs = _transition_arrays(graph)
     if allowed is not None:
