@@ -130,7 +130,7 @@ def output_option(command: F) -> F:
         "-o",
         "--output",
         type=click.Path(dir_okay=False, writable=True),
-        help="Write to FILE instead of standard output.",
+        help="Write to FILE instead of standard output ('-' is standard output).",
     )(command)
 
 
@@ -157,8 +157,8 @@ def write_file(output: str, data: str | bytes) -> None:
 
 
 def emit(text: str, output: str | None) -> None:
-    """Print, or write to a file when ``-o`` was given."""
-    if output:
+    """Print, or write to a file when ``-o`` was given (``-o -`` prints, as Unix tools do)."""
+    if output and output != "-":
         write_file(output, text if text.endswith("\n") else text + "\n")
         click.echo(f"wrote {output}", err=True)
     else:

@@ -134,3 +134,10 @@ def test_python_dash_m_runs_the_cli(tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 0 and "netmon" in result.stdout
+
+
+def test_dash_as_output_means_standard_output(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("baseline", "--example", "netmon", "--min-band", "high", "-o", "-")
+    assert result.exit_code == 0 and "maestro_baseline: 1" in result.stdout
+    assert not (tmp_path / "-").exists()
