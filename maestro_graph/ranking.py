@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
+from operator import attrgetter
 from typing import Any, Literal
 
 import numpy as np
@@ -552,16 +553,23 @@ def _cost_to_sink(
     return distance[:state_count].tolist()
 
 
+def _step_costs(graph: AttackGraph) -> list[float]:
+    """Per transition, its cost ``-ln likelihood``, once per graph."""
+    found = graph.memo.get("step-costs")
+    if found is None:
+        found = graph.memo["step-costs"] = [-math.log(t.likelihood) for t in graph.transitions]
+    return found
+
+
 def _transition_arrays(graph: AttackGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per transition: source state, target state and cost (-ln likelihood), once per graph."""
     found = graph.memo.get("transition-arrays")
     if found is None:
-        count = graph.transition_count
         transitions = graph.transitions
         found = graph.memo["transition-arrays"] = (
-            np.fromiter((t.source for t in transitions), dtype=np.int64, count=count),
-            np.fromiter((t.target for t in transitions), dtype=np.int64, count=count),
-            np.fromiter((-math.log(t.likelihood) for t in transitions), dtype=float, count=count),
+            np.array(list(map(attrgetter("source"), transitions)), dtype=np.int64),
+            np.array(list(map(attrgetter("target"), transitions)), dtype=np.int64),
+            np.array(_step_costs(graph), dtype=float),
         )
     return found
 
@@ -1019,11 +1027,10 @@ def search_space(graph: AttackGraph, query: ChainQuery) -> _SearchSpace:
     once per graph (``graph.memo``): the matrix and the planner search one graph many times.
     """
     final, evidenced, to_sink = _search_ends(graph, query)
-    shared = graph.memo.get("search-steps")
-    if shared is None:
-        weights = [-math.log(t.likelihood) for t in graph.transitions]
-        shared = graph.memo["search-steps"] = (weights, conditional_steps(graph))
-    weights, conditional = shared
+    conditional = graph.memo.get("conditional-steps")
+    if conditional is None:
+        conditional = graph.memo["conditional-steps"] = conditional_steps(graph)
+    weights = _step_costs(graph)
     return _SearchSpace(
         graph,
         query,
