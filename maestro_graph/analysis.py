@@ -541,12 +541,14 @@ class Analysis:
         """The 49 cells of the layer matrix (best chain and pair count per layer pair); with
         ``evidence``, each cell's best chain among those backed by that ATLAS maturity."""
         query = self.query(max_hops=max_hops, evidence=evidence, evidence_on=evidence_on)
-        return layer_matrix(
-            self.attack_graph,
-            max_hops=max_hops,
-            evidence=query.evidence,
-            evidence_on=query.evidence_on,
-        )
+        graph = self.attack_graph
+        with self.progress.step(f"walking the layer matrix ({graph.state_count:,} states)"):
+            return layer_matrix(
+                graph,
+                max_hops=max_hops,
+                evidence=query.evidence,
+                evidence_on=query.evidence_on,
+            )
 
     def matrix(
         self,
