@@ -29,6 +29,7 @@ from maestro_graph.errors import MaestroInputError
 from maestro_graph.layers import Layer
 from maestro_graph.loading import DEFAULT_LIMITS, Limits
 from maestro_graph.model import SystemModel, json_schema
+from maestro_graph.patterns import GROUPINGS
 from maestro_graph.ranking import SEARCH_BUDGET, SearchBudgetWarning
 
 if TYPE_CHECKING:
@@ -1201,7 +1202,7 @@ def diff(
 )
 @click.option(
     "--group-by",
-    type=click.Choice(["chain", "pair", "target", "layers"]),
+    type=click.Choice(GROUPINGS),
     default="chain",
     show_default=True,
     help="chain: one entry per chain fingerprint. pair, target, layers: one pattern per "
