@@ -559,15 +559,15 @@ def _before(graph: AttackGraph, band: Band, max_hops: int, found: dict[str, Chai
         return list(found.values())
 
 
-#: A chain's row must reach this share of its need: a hair above 1, so the solver's feasibility
-#: tolerance cannot accept a plan that falls just short.
-_ENOUGH = 1.0 + 1e-7
+#: A chain's row must reach this share of its need: far enough above 1 that the solver's
+#: feasibility tolerance (1e-7) cannot accept a plan that falls just short.
+_ENOUGH = 1.0 + 1e-5
 
 
 def _coverage(weight: float, need: float) -> float:
-    """One placement's share of a chain's need, capped just above enough: one placement that
-    alone suffices reads as enough (and no more, so the rows stay well scaled)."""
-    return min(weight, need * (_ENOUGH + 1e-6)) / need
+    """One placement's share of a chain's need, capped above enough: one placement that alone
+    suffices reads as enough by a clear margin (and no more, so the rows stay well scaled)."""
+    return min(weight, need * (_ENOUGH + 1e-5)) / need
 
 
 def _solve_cover(

@@ -743,7 +743,9 @@ def start_states(graph: AttackGraph, query: ChainQuery) -> list[int]:
     if query.assume_breach:
         return [state.index for state in graph.states if state.likelihood > 0]
     if folds_stages(query) and query.entry_ids is None:
-        upstream = reached_from_upstream(graph)
+        upstream = graph.memo.get("reached-from-upstream")
+        if upstream is None:
+            upstream = graph.memo["reached-from-upstream"] = reached_from_upstream(graph)
         return [index for index in graph.entry_states if index not in upstream]
     return list(graph.entry_states)
 

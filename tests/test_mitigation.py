@@ -232,7 +232,13 @@ def _risk_cut(chains, options, needs, placements) -> float:
     )
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(model=sub_models(size=(3, 6)), budget=st.integers(1, 2))
 def test_budget_plan_cuts_the_most_risk_an_exhaustive_search_finds(model, budget):
     assume(at_or_above(model, Band.MEDIUM))
