@@ -1308,8 +1308,9 @@ def make_baseline(
         Default: the current date.
     previous : Baseline, optional
         An existing baseline: entries for chains still present keep their justification, owner
-        and expiry; entries for chains that are gone are dropped. Patterns with the same fields
-        keep theirs as well.
+        and expiry; entries for chains that are gone are dropped. With ``group_by="chain"`` its
+        patterns are kept as they are; otherwise patterns with the same fields keep their
+        justification, owner and expiry, and its fingerprint entries are dropped.
     max_hops : int, default 6
     group_by : "chain", "pair", "target" or "layers"
         ``chain`` (default): one fingerprint entry per chain. Otherwise one pattern per group
@@ -1376,7 +1377,9 @@ def make_baseline(
                 expires=before.expires if before else expires,
             )
         )
-    return baseline.model_copy(update={"accepted": accepted})
+    # Patterns are written by people (or by --group-by): refreshing the chain entries keeps them.
+    kept_patterns = list(previous.accepted_patterns) if previous else []
+    return baseline.model_copy(update={"accepted": accepted, "accepted_patterns": kept_patterns})
 
 
 def _patterns_for(

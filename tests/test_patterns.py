@@ -214,3 +214,13 @@ def test_baseline_group_by_through_the_cli_and_update_keeps_reviews(run_cli, tmp
     kept = next(p for p in again.accepted_patterns if p.target == first_target)
     assert kept.justification == "reviewed in the design review"
     assert run_cli("check", "--example", "multi-agent", "--baseline", path).exit_code == 0
+
+
+def test_refreshing_chain_entries_keeps_hand_written_patterns(multi_agent):
+    written = pattern(target="erp_*", band=Band.HIGH)
+    previous = make_baseline(multi_agent, "high", today=TODAY).model_copy(
+        update={"accepted_patterns": [written]}
+    )
+    refreshed = make_baseline(multi_agent, "high", today=TODAY, previous=previous)
+    assert refreshed.accepted_patterns == [written]
+    assert [e.id for e in refreshed.accepted] == [e.id for e in previous.accepted]
