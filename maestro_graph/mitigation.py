@@ -39,6 +39,7 @@ from maestro_graph.errors import MaestroInputError, did_you_mean
 from maestro_graph.model import Component, SystemModel, Trust
 from maestro_graph.propagation import AttackGraph
 from maestro_graph.ranking import (
+    SEARCH_BUDGET,
     Chain,
     ChainQuery,
     SearchBudgetWarning,
@@ -319,7 +320,7 @@ class MitigationPlan:
     mode: str  # "threshold" or "budget"
     band: Band
     budget: int | None
-    method: str  # "exact" or "greedy"
+    method: str  # "exact" or "bounded" (the solver's time limit)
     note: str
     recommendations: tuple[Recommendation, ...]
     before: BandSummary
@@ -332,8 +333,13 @@ class MitigationPlan:
         return tuple(r.placement for r in self.recommendations)
 
 
-def planning_chains(analysis_graph: AttackGraph, band: Band, max_hops: int) -> list[Chain]:
+def planning_chains(
+    analysis_graph: AttackGraph, band: Band, max_hops: int, *, search_budget: int = SEARCH_BUDGET
+) -> list[Chain]:
     """Every chain (not only the best per pair) whose risk can be at or above ``band``.
+
+    ``search_budget`` bounds the partial chains the listing may queue
+    (:attr:`ChainQuery.search_budget`).
 
     Raises
     ------
@@ -341,7 +347,13 @@ def planning_chains(analysis_graph: AttackGraph, band: Band, max_hops: int) -> l
         When there are more such chains than the search budget allows: a plan made from part
         of them would leave the rest standing, so none is made.
     """
-    query = ChainQuery(top=None, max_hops=max_hops, distinct="none", min_risk=band_floor(band))
+    query = ChainQuery(
+        top=None,
+        max_hops=max_hops,
+        distinct="none",
+        min_risk=band_floor(band),
+        search_budget=search_budget,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", SearchBudgetWarning)
         try:
@@ -479,7 +491,7 @@ def plan_threshold(
             )
         mitigated = _mitigated_graph(graph, chosen)
     after = _verify(graph, chosen, band, max_hops)
-    everything = _before(graph, band, max_hops, found)
+    everything, listed = _before(graph, band, max_hops, found)
     candidates = len({p for c in needs for p in options[c]})
     note = (
         "optimal: no chain is at or above the band, nothing to place"
@@ -491,6 +503,12 @@ def plan_threshold(
         else f"best found within the solver's time limit over {len(needs)} chains, "
         f"{candidates} candidate placements (not proven optimal)"
     )
+    if not listed:
+        note += (
+            f"; 'before' counts the {len(found)} routes the planner found: listing every route "
+            f"at or above the band takes more than the search budget ({SEARCH_BUDGET:,} partial "
+            "chains)"
+        )
     return MitigationPlan(
         mode="threshold",
         band=band,
@@ -550,13 +568,16 @@ def _mitigated_graph(graph: AttackGraph, placements: Sequence[Placement]) -> Att
     return build_attack_graph(apply_placements(graph.model, placements), graph.catalog)
 
 
-def _before(graph: AttackGraph, band: Band, max_hops: int, found: dict[str, Chain]) -> list[Chain]:
-    """The chains the residual table counts before the plan: every chain at or above the band
-    when the search can list them all, else the ones the planner found."""
+def _before(
+    graph: AttackGraph, band: Band, max_hops: int, found: dict[str, Chain]
+) -> tuple[list[Chain], bool]:
+    """The chains the residual table counts before the plan, and whether they are all of them:
+    every chain at or above the band when the search can list them all, else the ones the
+    planner found."""
     try:
-        return planning_chains(graph, band, max_hops)
+        return planning_chains(graph, band, max_hops), True
     except MaestroInputError:
-        return list(found.values())
+        return list(found.values()), False
 
 
 #: A chain's row must reach this share of its need: far enough above 1 that the solver's

@@ -1299,7 +1299,9 @@ def _expand(
     final, to_sink = space.final, space.to_sink
     fold = folds_stages(query)
     # The N-th best only improves as chains are found, so a bound worked out a few updates ago
-    # is looser, never wrong: re-sorting after every find made large tops quadratic.
+    # is looser, never wrong: re-sorting after every find made large tops quadratic, and
+    # re-sorting every few finds still was once thousands of chains are kept (distinct none),
+    # so the wait also grows with what is kept.
     updates_since_bound = 0
     while heap:
         estimate, path, cost = heapq.heappop(heap)
@@ -1321,7 +1323,7 @@ def _expand(
                 if (
                     query.top is not None
                     and len(found) >= query.top
-                    and updates_since_bound >= max(1, query.top // 16)
+                    and updates_since_bound >= max(1, query.top // 16, len(found) // 8)
                 ):
                     updates_since_bound = 0
                     nth_risk = -_select(graph, found, query.top)[-1][0][0]
