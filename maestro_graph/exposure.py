@@ -31,7 +31,8 @@ def _condensation(graph: AttackGraph) -> tuple[list[int], list[list[int]]]:
     """Strongly connected components (iterative Tarjan): state -> scc, and the sccs in reverse
     topological order (every scc after the sccs it reaches)."""
     count = graph.state_count
-    successors = [[graph.transitions[t].target for t in out] for out in graph.successors]
+    targets = graph.target_list()
+    successors = [[targets[t] for t in out] for out in graph.successors]
     index_of = [-1] * count
     low = [0] * count
     on_stack = [False] * count
@@ -83,7 +84,8 @@ def component_reach(graph: AttackGraph) -> list[ComponentReach]:
     model = graph.model
     position = {c.id: i for i, c in enumerate(model.components)}
     scc_of, sccs = _condensation(graph)
-    successors = [[graph.transitions[t].target for t in out] for out in graph.successors]
+    targets = graph.target_list()
+    successors = [[targets[t] for t in out] for out in graph.successors]
 
     # Components reachable from each scc, as bitsets over component positions. Tarjan emits an
     # scc only after every scc it reaches, so one pass in emission order suffices.

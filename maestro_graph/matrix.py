@@ -79,8 +79,7 @@ def _arrays(graph: AttackGraph) -> _Arrays:
     state_component = np.array(
         [position[state.component.id] for state in graph.states], dtype=np.int64
     )
-    transition_sources = np.array([t.source for t in graph.transitions], dtype=np.int64)
-    transition_targets = np.array([t.target for t in graph.transitions], dtype=np.int64)
+    transition_sources, transition_targets = graph.steps.source, graph.steps.target
     order = np.argsort(transition_targets, kind="stable")
     targets = transition_targets[order]
     distinct_targets, target_starts = np.unique(targets, return_index=True)

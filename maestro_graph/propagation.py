@@ -25,6 +25,8 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from maestro_graph.catalog import Catalog
 from maestro_graph.catalog.types import Capability, PropagationRule, Threat
 from maestro_graph.flows import FlowKind
@@ -96,6 +98,147 @@ class Transition:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class StepArrays:
+    """The transitions of an attack graph as arrays, one entry per transition index.
+
+    What the search and reachability read for every transition (source, target, likelihood)
+    lives in NumPy arrays; a :class:`Transition` object is made only for the steps a caller
+    looks at (see :class:`TransitionList`).
+
+    Attributes
+    ----------
+    source, target : numpy.ndarray of int64
+        State indexes.
+    likelihood : numpy.ndarray of float64
+        The step's likelihood after controls (its most likely rule and flow).
+    rule : numpy.ndarray of int32
+        Index into ``rules``.
+    flow : numpy.ndarray of int32
+        Index into ``flows`` (the model's flows), or -1 for a step inside one component.
+    reductions : numpy.ndarray of int32
+        Index into ``reduction_sets``.
+    alternative_start : numpy.ndarray of int64
+        Transition ``t``'s alternatives are entries ``alternative_start[t]`` up to
+        ``alternative_start[t + 1]`` of the ``alternative_*`` arrays (none when it has one rule).
+    """
+
+    source: np.ndarray
+    target: np.ndarray
+    likelihood: np.ndarray
+    rule: np.ndarray
+    flow: np.ndarray
+    reductions: np.ndarray
+    rules: tuple[PropagationRule, ...]
+    flows: tuple[Flow, ...]
+    reduction_sets: tuple[tuple[tuple[str, float, str], ...], ...]
+    alternative_start: np.ndarray
+    alternative_rule: np.ndarray
+    alternative_flow: np.ndarray
+    alternative_likelihood: np.ndarray
+    alternative_reductions: np.ndarray
+
+    @classmethod
+    def empty(cls) -> StepArrays:
+        """No transitions."""
+        index, none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        return cls(
+            index, index, np.zeros(0), none, none, none, (), (), (),
+            np.zeros(1, dtype=np.int64), none, none, np.zeros(0), none,
+        )  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def flow_at(self, position: int) -> Flow | None:
+        """The flow of a ``flow`` array entry (None for -1: a step inside one component)."""
+        return None if position < 0 else self.flows[position]
+
+    def alternatives(self, index: int) -> tuple[_Alternative, ...]:
+        """Every (rule, flow, likelihood, reductions) joining transition ``index``'s states,
+        in the order found, or () when only its own rule does."""
+        start, stop = self.alternative_start[index], self.alternative_start[index + 1]
+        return tuple(
+            (
+                self.rules[self.alternative_rule[k]],
+                self.flow_at(int(self.alternative_flow[k])),
+                float(self.alternative_likelihood[k]),
+                self.reduction_sets[self.alternative_reductions[k]],
+            )
+            for k in range(start, stop)
+        )
+
+    def make(self, index: int) -> Transition:
+        """The :class:`Transition` object of transition ``index``."""
+        return Transition(
+            index,
+            int(self.source[index]),
+            int(self.target[index]),
+            self.rules[self.rule[index]],
+            self.flow_at(int(self.flow[index])),
+            float(self.likelihood[index]),
+            self.reduction_sets[self.reductions[index]],
+            self.alternatives(index),
+        )
+
+
+class TransitionList(Sequence[Transition]):
+    """The transitions of a graph, indexable like a list; each object is made on first use.
+
+    Large graphs hold millions of transitions of which a search looks at a few thousand, so the
+    objects are made (once each) only when asked for.
+    """
+
+    def __init__(self, steps: StepArrays) -> None:
+        self._steps = steps
+        self._made: list[Transition | None] = [None] * len(steps)
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        found = self._made[index]
+        if found is None:
+            if index < 0:
+                index += len(self)
+            found = self._made[index] = self._steps.make(index)
+        return found
+
+    def __iter__(self) -> Iterator[Transition]:
+        return (self[i] for i in range(len(self._made)))
+
+
+class SuccessorLists(Sequence[list[int]]):
+    """For each state, the indexes of its outgoing transitions in ascending order, as lists
+    made on first use from a compressed sparse row layout."""
+
+    def __init__(self, steps: StepArrays, state_count: int) -> None:
+        order = np.argsort(steps.source, kind="stable")
+        counts = np.bincount(steps.source, minlength=state_count)
+        self._order = order
+        self._start = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        self._made: list[list[int] | None] = [None] * state_count
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        found = self._made[index]
+        if found is None:
+            if index < 0:
+                index += len(self)
+            start, stop = self._start[index], self._start[index + 1]
+            found = self._made[index] = self._order[start:stop].tolist()
+        return found
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return (self[i] for i in range(len(self._made)))
+
+
 @dataclass
 class AttackGraph:
     """The attack-state graph of one model under one catalog.
@@ -116,8 +259,8 @@ class AttackGraph:
     model: SystemModel
     catalog: Catalog
     states: list[State] = field(default_factory=list)
-    transitions: list[Transition] = field(default_factory=list)
-    successors: list[list[int]] = field(default_factory=list)
+    transitions: Sequence[Transition] = field(default_factory=list)
+    successors: Sequence[list[int]] = field(default_factory=list)
     entry_states: list[int] = field(default_factory=list)
     state_index: dict[tuple[str, str], int] = field(default_factory=dict)
     sinks: frozenset[str] = frozenset()  # attacker-visible components (see is_sink)
@@ -125,6 +268,8 @@ class AttackGraph:
     siblings: dict[str, str] = field(default_factory=dict)
 
     _by_target: dict[int, dict[int, int]] = field(default_factory=dict, repr=False)
+    #: The transitions as arrays (what ``transitions`` makes its objects from).
+    steps: StepArrays = field(default_factory=StepArrays.empty, repr=False, compare=False)
     #: What later stages work out once per graph (evidence strengths, watchers), by name.
     memo: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -133,10 +278,8 @@ class AttackGraph:
         on first use, for states with many)."""
         found = self._by_target.get(source)
         if found is None:
-            transitions = self.transitions
-            found = self._by_target[source] = {
-                transitions[i].target: i for i in self.successors[source]
-            }
+            targets = self.target_list()
+            found = self._by_target[source] = {targets[i]: i for i in self.successors[source]}
         return found
 
     @property
@@ -152,9 +295,23 @@ class AttackGraph:
     def predecessors(self) -> list[list[int]]:
         """For each state, the indexes of its incoming transitions."""
         incoming: list[list[int]] = [[] for _ in self.states]
-        for transition in self.transitions:
-            incoming[transition.target].append(transition.index)
+        for index, target in enumerate(self.steps.target.tolist()):
+            incoming[target].append(index)
         return incoming
+
+    def target_list(self) -> list[int]:
+        """Per transition, its target state, as a list (made once: the search reads it often)."""
+        found = self.memo.get("target-list")
+        if found is None:
+            found = self.memo["target-list"] = self.steps.target.tolist()
+        return found
+
+    def likelihood_list(self) -> list[float]:
+        """Per transition, its likelihood, as a list (made once)."""
+        found = self.memo.get("likelihood-list")
+        if found is None:
+            found = self.memo["likelihood-list"] = self.steps.likelihood.tolist()
+        return found
 
     def states_of(self, component_id: str) -> Iterator[State]:
         """The states at one component."""
@@ -483,6 +640,187 @@ def _reductions(
     return tuple(found)
 
 
+class _Calls:
+    """Step candidates per (flow, direction): which rows of which template each call expands.
+
+    A template is the list of (source offset, target offset, rule, likelihood, reductions) rows
+    that one rule list yields between two components; it depends on the components' kinds and
+    the facts rules test unless controls reduce the steps, so most flows share one.
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        surroundings: _Surroundings,
+        applicable: _Applicability,
+        first: dict[str, int],
+        floor: float,
+    ) -> None:
+        self.catalog, self.surroundings, self.applicable = catalog, surroundings, applicable
+        self.first, self.floor = first, floor
+        self.rule_position = {
+            id(rule): n for n, rule in enumerate(sorted(catalog.rules.values(), key=_rule_id))
+        }
+        self.reduction_position: dict[tuple[tuple[str, float, str], ...], int] = {(): 0}
+        self.templates: dict[tuple[int, str, str, bool, bool, bool], tuple[int, int]] = {}
+        self.rows: tuple[list[int], list[int], list[int], list[float], list[int]] = (
+            [], [], [], [], [],
+        )  # fmt: skip
+        self.source_first: list[int] = []
+        self.target_first: list[int] = []
+        self.template_start: list[int] = []
+        self.template_size: list[int] = []
+        self.flow: list[int] = []
+
+    def add(
+        self,
+        source: Component,
+        target: Component,
+        rules: list[PropagationRule],
+        flow: Flow | None,
+        flow_position: int,
+    ) -> None:
+        """Record the steps ``rules`` make from ``source`` to ``target`` through ``flow``."""
+        start, size = self._template(source, target, rules, flow)
+        if size:
+            self.source_first.append(self.first[source.id])
+            self.target_first.append(self.first[target.id])
+            self.template_start.append(start)
+            self.template_size.append(size)
+            self.flow.append(flow_position)
+
+    def _template(
+        self,
+        source: Component,
+        target: Component,
+        rules: list[PropagationRule],
+        flow: Flow | None,
+    ) -> tuple[int, int]:
+        surroundings = self.surroundings
+        flow_controls = flow.controls if flow else ()
+        guarded = surroundings.guards.get(target.id, {})
+        reduced = bool(target.controls or flow_controls or guarded)
+        key = (
+            id(rules),
+            source.kind,
+            target.kind,
+            source.id in surroundings.exposed,
+            target.id in surroundings.exposed,
+            target.id in surroundings.invokes_model,
+        )
+        if not reduced and key in self.templates:
+            return self.templates[key]
+        source_offsets_, target_offsets, rule_rows, likelihoods, reduction_rows = self.rows
+        start = len(rule_rows)
+        for rule, target_offset, source_offsets, conditional in self.applicable.get(
+            rules, source.kind, target.kind
+        ):
+            if conditional and not surroundings.admits(rule, source, target):
+                continue
+            if reduced:
+                reductions = _reductions(
+                    rule, target, flow_controls, guarded, source.id, self.catalog
+                )
+                likelihood = rule.likelihood * control_factor(e for _, e, _ in reductions)
+            else:
+                reductions, likelihood = (), rule.likelihood
+            if likelihood < self.floor:
+                continue
+            reduction = self.reduction_position.setdefault(
+                reductions, len(self.reduction_position)
+            )
+            position = self.rule_position[id(rule)]
+            for source_offset in source_offsets:
+                source_offsets_.append(source_offset)
+                target_offsets.append(target_offset)
+                rule_rows.append(position)
+                likelihoods.append(likelihood)
+                reduction_rows.append(reduction)
+        template = (start, len(rule_rows) - start)
+        if not reduced:
+            self.templates[key] = template
+        return template
+
+
+def _rule_id(rule: PropagationRule) -> str:
+    return rule.id
+
+
+def _step_arrays(calls: _Calls, model: SystemModel, state_count: int) -> StepArrays:
+    """Expand the calls into candidate steps, keep one transition per pair of states (the most
+    likely; ties to the rule id, then the flow kind) and number the transitions in the order
+    their pairs are first found."""
+    sizes = np.array(calls.template_size, dtype=np.int64)
+    row_source, row_target, row_rule, row_likelihood, row_reductions = (
+        np.array(column) for column in calls.rows
+    )
+    call = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    row = _ranges(np.array(calls.template_start, dtype=np.int64), sizes)
+    source = np.array(calls.source_first, dtype=np.int64)[call] + row_source[row].astype(np.int64)
+    target = np.array(calls.target_first, dtype=np.int64)[call] + row_target[row].astype(np.int64)
+    moves = source != target
+    call, row, source, target = call[moves], row[moves], source[moves], target[moves]
+    flow = np.array(calls.flow, dtype=np.int32)[call] if len(call) else np.zeros(0, np.int32)
+    rule = row_rule[row].astype(np.int32) if len(row) else np.zeros(0, np.int32)
+    likelihood = row_likelihood[row].astype(float) if len(row) else np.zeros(0)
+    reductions = row_reductions[row].astype(np.int32) if len(row) else np.zeros(0, np.int32)
+
+    pair = source * max(state_count, 1) + target
+    by_pair = np.argsort(pair, kind="stable")  # candidates of one pair: in the order found
+    sorted_pairs = pair[by_pair]
+    changes = np.ones(len(pair), dtype=bool)
+    changes[1:] = sorted_pairs[1:] != sorted_pairs[:-1]
+    starts = np.flatnonzero(changes)
+    counts = np.diff(np.concatenate([starts, [len(pair)]]))
+    group = np.empty(len(pair), dtype=np.int64)
+    group[by_pair] = np.repeat(np.arange(len(starts)), counts)
+    kind_rank = {kind.value: n for n, kind in enumerate(sorted(FlowKind, key=_kind_value))}
+    flow_rank = np.array([kind_rank[f.kind.value] for f in model.flows] + [-1], dtype=np.int64)
+    preferred = np.lexsort((np.arange(len(pair)), flow_rank[flow], rule, -likelihood, group))
+    best = preferred[starts]  # group starts fall at the same places in both orders
+    numbered = np.argsort(by_pair[starts], kind="stable")  # by first occurrence
+    chosen = best[numbered]
+
+    several = counts[numbered] > 1
+    alternative_start = np.concatenate([[0], np.cumsum(np.where(several, counts[numbered], 0))])
+    members = by_pair[_ranges(starts[numbered][several], counts[numbered][several])]
+    reduction_sets = tuple(calls.reduction_position)  # insertion order is position order
+    return StepArrays(
+        source[chosen],
+        target[chosen],
+        likelihood[chosen],
+        rule[chosen],
+        flow[chosen],
+        reductions[chosen],
+        tuple(sorted(calls.catalog.rules.values(), key=_rule_id)),
+        tuple(model.flows),
+        reduction_sets,
+        alternative_start.astype(np.int64),
+        rule[members],
+        flow[members],
+        likelihood[members],
+        reductions[members],
+    )
+
+
+def _kind_value(kind: FlowKind) -> str:
+    return kind.value
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``starts[0] .. starts[0] + counts[0] - 1``, then the next range, and so on, in one array.
+
+    Examples
+    --------
+    >>> _ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    counts = counts.astype(np.int64)
+    total = int(counts.sum())
+    shift = np.repeat(starts.astype(np.int64) - (np.cumsum(counts) - counts), counts)
+    return np.arange(total, dtype=np.int64) + shift
+
+
 def build_attack_graph(
     model: SystemModel,
     catalog: Catalog,
@@ -581,101 +919,24 @@ def _build(
                 entry_states.append(index)
 
     by_flow, self_rules = _rules_by_flow(catalog)
-    applicable = _Applicability(catalog, offsets)
-    applicable_cache = applicable.cache
-    state_count = len(states)
-    transitions = graph.transitions
-    successors: list[list[int]] = [[] for _ in states]
-    # The transition of each pair of states found so far, keyed by source * state_count +
-    # target; transitions are numbered in the order their pairs are first found.
-    numbered: dict[int, int] = {}
-    # For the transitions that more than one (rule, flow) joins: every one, in the order found.
-    several: dict[int, list[_Alternative]] = {}
-    guards = surroundings.guards
-    no_guards: dict[str, tuple[str, ...]] = {}
-
-    def consider(
-        source: Component, target: Component, rules: list[PropagationRule], flow: Flow | None
-    ) -> None:
-        flow_controls = flow.controls if flow else ()
-        guarded = guards.get(target.id, no_guards)
-        reduced = bool(target.controls or flow_controls or guarded)
-        source_first = first[source.id]
-        target_first = first[target.id]
-        applicable_rules = applicable_cache.get((id(rules), source.kind, target.kind))
-        if applicable_rules is None:
-            applicable_rules = applicable.get(rules, source.kind, target.kind)
-        for rule, target_offset, source_offsets, conditional in applicable_rules:
-            if conditional and not surroundings.admits(rule, source, target):
-                continue
-            if reduced:
-                reductions = _reductions(rule, target, flow_controls, guarded, source.id, catalog)
-                likelihood = rule.likelihood * control_factor(e for _, e, _ in reductions)
-            else:
-                reductions, likelihood = (), rule.likelihood
-            if likelihood < floor:
-                continue
-            target_state = target_first + target_offset
-            for source_offset in source_offsets:
-                source_state = source_first + source_offset
-                if source_state == target_state:
-                    continue
-                key = source_state * state_count + target_state
-                index = numbered.get(key)
-                if index is None:
-                    index = len(transitions)
-                    numbered[key] = index
-                    transitions.append(
-                        Transition(
-                            index, source_state, target_state, rule, flow, likelihood, reductions
-                        )
-                    )
-                    successors[source_state].append(index)
-                elif index in several:
-                    several[index].append((rule, flow, likelihood, reductions))
-                else:
-                    first_found = transitions[index]
-                    several[index] = [
-                        (
-                            first_found.rule,
-                            first_found.flow,
-                            first_found.likelihood,
-                            first_found.reductions,
-                        ),
-                        (rule, flow, likelihood, reductions),
-                    ]
-
+    calls = _Calls(catalog, surroundings, _Applicability(catalog, offsets), first, floor)
     by_id = {component.id: component for component in model.components}
     forward_rules = {kind: by_flow.get((kind.value, "forward")) for kind in FlowKind}
     reverse_rules = {kind: by_flow.get((kind.value, "reverse")) for kind in FlowKind}
-    for flow in model.flows:
+    for position, flow in enumerate(model.flows):
         source, target = by_id[flow.source], by_id[flow.target]
         forward = forward_rules[flow.kind]
         if forward:
-            consider(source, target, forward, flow)
+            calls.add(source, target, forward, flow, position)
         reverse = reverse_rules[flow.kind]
         if reverse:
-            consider(target, source, reverse, flow)
+            calls.add(target, source, reverse, flow, position)
     if self_rules:
         for component in model.components:
-            consider(component, component, self_rules, None)
-
-    for index, found in several.items():
-        alternatives = tuple(found)
-        # The most likely; ties go to the rule id, then the flow kind: never to input order.
-        rule, flow, likelihood, reductions = min(alternatives, key=_preference)
-        first_found = transitions[index]
-        transitions[index] = Transition(
-            index,
-            first_found.source,
-            first_found.target,
-            rule,
-            flow,
-            likelihood,
-            reductions,
-            alternatives,
-        )
-    graph.successors = successors
+            calls.add(component, component, self_rules, None, -1)
+    graph.steps = _step_arrays(calls, model, len(states))
+    graph.transitions = TransitionList(graph.steps)
+    graph.successors = SuccessorLists(graph.steps, len(states))
     return graph
 
 

@@ -34,7 +34,6 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
-from operator import attrgetter
 from typing import Any, Literal
 
 import numpy as np
@@ -557,7 +556,10 @@ def _step_costs(graph: AttackGraph) -> list[float]:
     """Per transition, its cost ``-ln likelihood``, once per graph."""
     found = graph.memo.get("step-costs")
     if found is None:
-        found = graph.memo["step-costs"] = [-math.log(t.likelihood) for t in graph.transitions]
+        # Few distinct likelihoods (a rule's, times its controls'): math.log once for each.
+        distinct, position = np.unique(graph.steps.likelihood, return_inverse=True)
+        costs = np.array([-math.log(value) for value in distinct.tolist()], dtype=float)
+        found = graph.memo["step-costs"] = costs[position].tolist()
     return found
 
 
@@ -565,10 +567,9 @@ def _transition_arrays(graph: AttackGraph) -> tuple[np.ndarray, np.ndarray, np.n
     """Per transition: source state, target state and cost (-ln likelihood), once per graph."""
     found = graph.memo.get("transition-arrays")
     if found is None:
-        transitions = graph.transitions
         found = graph.memo["transition-arrays"] = (
-            np.array(list(map(attrgetter("source"), transitions)), dtype=np.int64),
-            np.array(list(map(attrgetter("target"), transitions)), dtype=np.int64),
+            graph.steps.source,
+            graph.steps.target,
             np.array(_step_costs(graph), dtype=float),
         )
     return found
@@ -623,7 +624,11 @@ def _evidence_strengths(graph: AttackGraph) -> tuple[list[int], list[int]]:
             return maturity.strength if maturity else 0
 
         by_state = [strength(state.threat.atlas) for state in graph.states]
-        by_transition = [max(strength(t.rule.atlas), by_state[t.target]) for t in graph.transitions]
+        steps = graph.steps
+        by_rule = np.array([strength(rule.atlas) for rule in steps.rules] + [0], dtype=np.int64)
+        by_transition = np.maximum(
+            by_rule[steps.rule], np.array(by_state, dtype=np.int64)[steps.target]
+        ).tolist()
         found = graph.memo["evidence_strengths"] = (by_state, by_transition)
     return found
 
@@ -706,8 +711,9 @@ def _transition_between(graph: AttackGraph, source: int, target: int) -> Transit
         if target in by_target:
             return transitions[by_target[target]]
     else:
+        targets = graph.target_list()
         for index in outgoing:
-            if transitions[index].target == target:
+            if targets[index] == target:
                 return transitions[index]
     raise KeyError((source, target))  # pragma: no cover - paths only follow existing transitions
 
@@ -770,6 +776,7 @@ def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
     entries = graph.entry_states
     is_entry = set(entries)
     feeds: dict[int, set[int]] = {index: set() for index in entries}
+    targets, likelihoods = graph.target_list(), graph.likelihood_list()
     work = 0
     for origin in entries:
         here = graph.states[origin].component.id
@@ -789,10 +796,10 @@ def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
                     )
                     return frozenset()
                 for transition_index in graph.successors[index]:
-                    transition = graph.transitions[transition_index]
-                    value = likelihood * transition.likelihood
-                    if value > best.get(transition.target, 0.0):
-                        best[transition.target] = reached[transition.target] = value
+                    value = likelihood * likelihoods[transition_index]
+                    target = targets[transition_index]
+                    if value > best.get(target, 0.0):
+                        best[target] = reached[target] = value
             frontier = reached
         for index, likelihood in best.items():
             state = graph.states[index]
@@ -964,9 +971,9 @@ class _SearchSpace:
         held = None if detours else held_before(graph, path)
         twin_before = self.twin_before
         visited: set[str] | None = None
+        targets = graph.target_list()
         for transition_index in graph.successors[path[-1]]:
-            transition = graph.transitions[transition_index]
-            target = transition.target
+            target = targets[transition_index]
             if target in path or self.to_sink[target] == math.inf:
                 continue
             if held and not _gains_on_return(graph.states[target], held):
@@ -982,7 +989,7 @@ class _SearchSpace:
             if self.evidenced is not None and not self.evidenced[transition_index]:
                 continue
             if self.conditional[transition_index] and not step_allowed(
-                graph, path, transition, detours=True
+                graph, path, graph.transitions[transition_index], detours=True
             ):
                 continue
             yield target, self.weights[transition_index]
@@ -1450,20 +1457,19 @@ def conditional_steps(graph: AttackGraph) -> list[bool]:
         for s in states
     ]
     store = [s.component.kind in STORE_KINDS for s in states]
-    flags = []
-    for transition in graph.transitions:
-        source, target, flow = transition.source, transition.target, transition.flow
-        flag = holds_data[source] and in_transit[target]
-        if not flag and flow is not None:
-            kind, direction = flow.kind, transition.rule.via.direction
-            flag = (kind == "invokes" and direction == "reverse") or (
-                kind == "data"
-                and direction == "forward"
-                and service_content[source]
-                and store[target]
-            )
-        flags.append(flag)
-    return flags
+    steps = graph.steps
+    source, target = steps.source, steps.target
+    kinds = np.array([flow.kind.value for flow in steps.flows] + [""])[steps.flow]
+    directions = np.array([rule.via.direction for rule in steps.rules] + [""])[steps.rule]
+    flags = np.array(holds_data, dtype=bool)[source] & np.array(in_transit, dtype=bool)[target]
+    flags |= (kinds == "invokes") & (directions == "reverse")
+    flags |= (
+        (kinds == "data")
+        & (directions == "forward")
+        & np.array(service_content, dtype=bool)[source]
+        & np.array(store, dtype=bool)[target]
+    )
+    return flags.tolist()
 
 
 def is_conditional(graph: AttackGraph, transition: Transition) -> bool:
