@@ -268,6 +268,14 @@ class AttackGraph:
     siblings: dict[str, str] = field(default_factory=dict)
 
     _by_target: dict[int, dict[int, int]] = field(default_factory=dict, repr=False)
+    #: Per state: the position of its component in ``model.components`` and of its threat in
+    #: ``catalog.threats`` (for computations over every state at once).
+    state_component: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False, compare=False
+    )
+    state_threat: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False, compare=False
+    )
     #: The transitions as arrays (what ``transitions`` makes its objects from).
     steps: StepArrays = field(default_factory=StepArrays.empty, repr=False, compare=False)
     #: What later stages work out once per graph (evidence strengths, watchers), by name.
@@ -755,7 +763,7 @@ def _step_arrays(calls: _Calls, model: SystemModel, state_count: int) -> StepArr
         np.array(column) for column in calls.rows
     )
     call = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    row = _ranges(np.array(calls.template_start, dtype=np.int64), sizes)
+    row = concatenated_ranges(np.array(calls.template_start, dtype=np.int64), sizes)
     source = np.array(calls.source_first, dtype=np.int64)[call] + row_source[row].astype(np.int64)
     target = np.array(calls.target_first, dtype=np.int64)[call] + row_target[row].astype(np.int64)
     moves = source != target
@@ -783,7 +791,7 @@ def _step_arrays(calls: _Calls, model: SystemModel, state_count: int) -> StepArr
 
     several = counts[numbered] > 1
     alternative_start = np.concatenate([[0], np.cumsum(np.where(several, counts[numbered], 0))])
-    members = by_pair[_ranges(starts[numbered][several], counts[numbered][several])]
+    members = by_pair[concatenated_ranges(starts[numbered][several], counts[numbered][several])]
     reduction_sets = tuple(calls.reduction_position)  # insertion order is position order
     return StepArrays(
         source[chosen],
@@ -803,16 +811,35 @@ def _step_arrays(calls: _Calls, model: SystemModel, state_count: int) -> StepArr
     )
 
 
+def _state_positions(model: SystemModel, catalog: Catalog) -> tuple[np.ndarray, np.ndarray]:
+    """Per state, the position of its component in the model and of its threat in the catalog
+    (states are each component's threats in catalog order, components in model order)."""
+    position = {threat_id: n for n, threat_id in enumerate(catalog.threats)}
+    by_kind: dict[str, np.ndarray] = {}
+    threats, counts = [], []
+    for component in model.components:
+        found = by_kind.get(component.kind)
+        if found is None:
+            kind_threats = catalog.threats_for_kind(component.kind)
+            found = by_kind[component.kind] = np.array(
+                [position[t.id] for t in kind_threats], dtype=np.int64
+            )
+        threats.append(found)
+        counts.append(len(found))
+    components = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    return components, np.concatenate([np.zeros(0, dtype=np.int64), *threats])
+
+
 def _kind_value(kind: FlowKind) -> str:
     return kind.value
 
 
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def concatenated_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """``starts[0] .. starts[0] + counts[0] - 1``, then the next range, and so on, in one array.
 
     Examples
     --------
-    >>> _ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+    >>> concatenated_ranges(np.array([5, 0]), np.array([2, 3])).tolist()
     [5, 6, 0, 1, 2]
     """
     counts = counts.astype(np.int64)
@@ -935,6 +962,7 @@ def _build(
         for component in model.components:
             calls.add(component, component, self_rules, None, -1)
     graph.steps = _step_arrays(calls, model, len(states))
+    graph.state_component, graph.state_threat = _state_positions(model, catalog)
     graph.transitions = TransitionList(graph.steps)
     graph.successors = SuccessorLists(graph.steps, len(states))
     return graph

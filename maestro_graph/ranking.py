@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from maestro_graph.catalog.types import Capability, Maturity, WatchMode
+from maestro_graph.catalog.types import Capability, Maturity, Threat, WatchMode
 from maestro_graph.detection import Step, telemetry_watchers, watcher_modes, watchers_seeing
 from maestro_graph.errors import MaestroInputError
 from maestro_graph.layers import Layer
@@ -50,6 +50,7 @@ from maestro_graph.propagation import (
     State,
     Transition,
     chain_impact,
+    concatenated_ranges,
 )
 from maestro_graph.risk import Band, band_for
 from maestro_graph.threats import AtlasEvidence, atlas_links
@@ -496,21 +497,25 @@ def _final_states(graph: AttackGraph, query: ChainQuery) -> list[bool]:
     ends there only when it carries data out to it.
     """
     model_targets = graph.model.attacker.targets if graph.model.attacker else None
-    sinks = graph.sinks
-    allowed = []
-    for state in graph.states:
-        component = state.component
-        ends = state.threat.ends_chains
-        if component.trust is Trust.UNTRUSTED and state.threat.capability is not Capability.READ:
-            ends = "never"
-        ok = (
-            (ends == "anywhere" or (ends == "sink" and component.id in sinks))
-            and (query.target_ids is None or component.id in query.target_ids)
-            and (query.target_layers is None or component.layer in query.target_layers)
-            and (model_targets is None or component.id in model_targets)
-        )
-        allowed.append(ok)
-    return allowed
+    components, threats = graph.model.components, tuple(graph.catalog.threats.values())
+    untrusted = np.array([c.trust is Trust.UNTRUSTED for c in components], dtype=bool)
+    at_sink = np.array([c.id in graph.sinks for c in components], dtype=bool)
+    targeted = np.array(
+        [
+            (query.target_ids is None or c.id in query.target_ids)
+            and (query.target_layers is None or c.layer in query.target_layers)
+            and (model_targets is None or c.id in model_targets)
+            for c in components
+        ],
+        dtype=bool,
+    )
+    ends = np.array([t.ends_chains for t in threats])
+    reads = np.array([t.capability is Capability.READ for t in threats], dtype=bool)
+    component, threat = graph.state_component, graph.state_threat
+    ends_here = (ends[threat] == "anywhere") | ((ends[threat] == "sink") & at_sink[component])
+    # An untrusted component is the attacker's own: only data carried out to it ends a chain.
+    ends_here &= ~untrusted[component] | reads[threat]
+    return (ends_here & targeted[component]).tolist()
 
 
 def _sink_cost(state: State) -> float:
@@ -774,42 +779,83 @@ def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
     store is an entry of its own, but the attacker's way in is the component upstream.
     """
     entries = graph.entry_states
-    is_entry = set(entries)
     feeds: dict[int, set[int]] = {index: set() for index in entries}
-    targets, likelihoods = graph.target_list(), graph.likelihood_list()
-    work = 0
-    for origin in entries:
-        here = graph.states[origin].component.id
-        best = {origin: graph.states[origin].start_likelihood}
-        frontier = dict(best)
-        for _ in range(UPSTREAM_REACH):
-            reached: dict[int, float] = {}
-            for index, likelihood in frontier.items():
-                work += len(graph.successors[index])
-                if work > UPSTREAM_WORK:
-                    warnings.warn(
-                        SearchBudgetWarning(
-                            f"more than {UPSTREAM_WORK:,} steps to find which entries others "
-                            "reach (a dense graph): every entry starts chains of its own"
-                        ),
-                        stacklevel=3,
-                    )
-                    return frozenset()
-                for transition_index in graph.successors[index]:
-                    value = likelihood * likelihoods[transition_index]
-                    target = targets[transition_index]
-                    if value > best.get(target, 0.0):
-                        best[target] = reached[target] = value
-            frontier = reached
-        for index, likelihood in best.items():
-            state = graph.states[index]
-            if (
-                index in is_entry
-                and state.component.id != here
-                and likelihood >= UPSTREAM_SHARE * state.start_likelihood
-            ):
-                feeds[origin].add(index)
+    best = _upstream_reach(graph)
+    if best is None:
+        warnings.warn(
+            SearchBudgetWarning(
+                f"more than {UPSTREAM_WORK:,} steps to find which entries others "
+                "reach (a dense graph): every entry starts chains of its own"
+            ),
+            stacklevel=3,
+        )
+        return frozenset()
+    origin, reached, likelihood = best
+    component = graph.state_component
+    is_entry = np.zeros(graph.state_count, dtype=bool)
+    is_entry[entries] = True
+    origins = np.array(entries, dtype=np.int64)[origin]
+    elsewhere = is_entry[reached] & (component[reached] != component[origins])
+    for source, target, value in zip(
+        origins[elsewhere].tolist(),
+        reached[elsewhere].tolist(),
+        likelihood[elsewhere].tolist(),
+        strict=True,
+    ):
+        if value >= UPSTREAM_SHARE * graph.states[target].start_likelihood:
+            feeds[source].add(target)
     return frozenset(_fed_from_outside_their_cycle(feeds))
+
+
+def _upstream_reach(graph: AttackGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """For every entry at once, the most likely way to each state within
+    :data:`UPSTREAM_REACH` steps: (entry position, state, likelihood) arrays, or None when that
+    takes more than :data:`UPSTREAM_WORK` steps.
+
+    A hop-bounded max-product Bellman-Ford over all entries together: each round extends only
+    the pairs the previous round improved, as a search from each entry in turn would.
+    """
+    entries = np.array(graph.entry_states, dtype=np.int64)
+    count = max(graph.state_count, 1)
+    steps = graph.steps
+    by_source = np.argsort(steps.source, kind="stable")
+    first = np.concatenate([[0], np.cumsum(np.bincount(steps.source, minlength=count))])
+    origin = np.arange(len(entries), dtype=np.int64)
+    value = np.array([graph.states[i].start_likelihood for i in entries.tolist()], dtype=float)
+    best_key, best_value = origin * count + entries, value
+    order = np.argsort(best_key)
+    best_key, best_value = best_key[order], best_value[order]
+    state, work = entries, 0
+    for _ in range(UPSTREAM_REACH):
+        counts = first[state + 1] - first[state]
+        work += int(counts.sum())
+        if work > UPSTREAM_WORK:
+            return None
+        taken = by_source[concatenated_ranges(first[state], counts)]
+        origin = np.repeat(origin, counts)
+        value = np.repeat(value, counts) * steps.likelihood[taken]
+        key = origin * count + steps.target[taken]
+        order = np.lexsort((-value, key))  # the most likely way to each pair first
+        key, value = key[order], value[order]
+        keep = np.ones(len(key), dtype=bool)
+        keep[1:] = key[1:] != key[:-1]
+        key, value = key[keep], value[keep]
+        at = np.searchsorted(best_key, key)
+        known = at < len(best_key)
+        known[known] = best_key[at[known]] == key[known]
+        before = np.zeros(len(key))
+        before[known] = best_value[at[known]]
+        improved = value > before
+        key, value = key[improved], value[improved]
+        merged_key = np.concatenate([best_key, key])
+        merged_value = np.concatenate([best_value, value])
+        order = np.lexsort((-merged_value, merged_key))
+        merged_key, merged_value = merged_key[order], merged_value[order]
+        keep = np.ones(len(merged_key), dtype=bool)
+        keep[1:] = merged_key[1:] != merged_key[:-1]
+        best_key, best_value = merged_key[keep], merged_value[keep]
+        origin, state = key // count, key % count
+    return best_key // count, best_key % count, best_value
 
 
 def _fed_from_outside_their_cycle(feeds: dict[int, set[int]]) -> set[int]:
@@ -1447,28 +1493,28 @@ def _attacker_holds(graph: AttackGraph, path: Sequence[int]) -> bool:
 
 def conditional_steps(graph: AttackGraph) -> list[bool]:
     """:func:`is_conditional` for every transition, worked out per state once (the same test)."""
-    states = graph.states
-    holds_data = [s.threat.capability in (Capability.READ, Capability.IDENTITY) for s in states]
-    in_transit = [
-        s.threat.capability is Capability.READ and s.threat.ends_chains == "sink" for s in states
-    ]
-    service_content = [
-        s.threat.capability is Capability.INFLUENCE and s.component.kind in SERVICE_KINDS
-        for s in states
-    ]
-    store = [s.component.kind in STORE_KINDS for s in states]
+    threats, kinds_of = tuple(graph.catalog.threats.values()), graph.model.components
+    component, threat = graph.state_component, graph.state_threat
+
+    def per_threat(test: Callable[[Threat], bool]) -> np.ndarray:
+        return np.array([test(t) for t in threats] + [False], dtype=bool)[threat]
+
+    def per_kind(kinds: frozenset[str]) -> np.ndarray:
+        return np.array([c.kind in kinds for c in kinds_of] + [False], dtype=bool)[component]
+
+    holds_data = per_threat(lambda t: t.capability in (Capability.READ, Capability.IDENTITY))
+    in_transit = per_threat(lambda t: t.capability is Capability.READ and t.ends_chains == "sink")
+    service_content = per_threat(lambda t: t.capability is Capability.INFLUENCE) & per_kind(
+        SERVICE_KINDS
+    )
+    store = per_kind(STORE_KINDS)
     steps = graph.steps
     source, target = steps.source, steps.target
     kinds = np.array([flow.kind.value for flow in steps.flows] + [""])[steps.flow]
     directions = np.array([rule.via.direction for rule in steps.rules] + [""])[steps.rule]
-    flags = np.array(holds_data, dtype=bool)[source] & np.array(in_transit, dtype=bool)[target]
+    flags = holds_data[source] & in_transit[target]
     flags |= (kinds == "invokes") & (directions == "reverse")
-    flags |= (
-        (kinds == "data")
-        & (directions == "forward")
-        & np.array(service_content, dtype=bool)[source]
-        & np.array(store, dtype=bool)[target]
-    )
+    flags |= (kinds == "data") & (directions == "forward") & service_content[source] & store[target]
     return flags.tolist()
 
 
