@@ -43,10 +43,11 @@ def _reference_networkx(graph) -> tuple[float | None, int]:  # type: ignore[no-u
     import networkx as nx
 
     reference = nx.DiGraph()
-    for transition in graph.transitions:
-        reference.add_edge(
-            transition.source, transition.target, weight=-math.log(transition.likelihood)
-        )
+    steps = graph.steps
+    for source, target, likelihood in zip(
+        steps.source.tolist(), steps.target.tolist(), steps.likelihood.tolist(), strict=True
+    ):
+        reference.add_edge(source, target, weight=-math.log(likelihood))
     for index in graph.entry_states:
         reference.add_edge("source", index, weight=-math.log(graph.states[index].entry_likelihood))
     for state in graph.states:
@@ -66,10 +67,9 @@ def _reference_igraph(graph) -> float | None:  # type: ignore[no-untyped-def]
     except ImportError:
         return None
     source, sink = graph.state_count, graph.state_count + 1
-    edges, weights = [], []
-    for t in graph.transitions:
-        edges.append((t.source, t.target))
-        weights.append(-math.log(t.likelihood))
+    steps = graph.steps
+    edges = list(zip(steps.source.tolist(), steps.target.tolist(), strict=True))
+    weights = [-math.log(likelihood) for likelihood in steps.likelihood.tolist()]
     for index in graph.entry_states:
         edges.append((source, index))
         weights.append(-math.log(graph.states[index].entry_likelihood))

@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
+from operator import attrgetter
 from typing import Any, Literal
 
 import numpy as np
@@ -41,6 +42,7 @@ import numpy as np
 from maestro_graph.catalog.types import Capability, Maturity, Threat, WatchMode
 from maestro_graph.detection import Step, telemetry_watchers, watcher_modes, watchers_seeing
 from maestro_graph.errors import MaestroInputError
+from maestro_graph.flows import FlowKind
 from maestro_graph.layers import Layer
 from maestro_graph.model import Trust
 from maestro_graph.perf import paused_gc
@@ -522,6 +524,19 @@ def _sink_cost(state: State) -> float:
     return -math.log(state.impact / _IMPACT_SCALE)
 
 
+def _sink_costs(graph: AttackGraph) -> np.ndarray:
+    """Per state, :func:`_sink_cost`, once per graph (math.log once per distinct impact)."""
+    found = graph.memo.get("sink-costs")
+    if found is None:
+        impacts = np.fromiter(
+            map(attrgetter("impact"), graph.states), dtype=float, count=graph.state_count
+        )
+        distinct, position = np.unique(impacts, return_inverse=True)
+        costs = [-math.log(impact / _IMPACT_SCALE) for impact in distinct.tolist()]
+        found = graph.memo["sink-costs"] = np.array(costs, dtype=float)[position]
+    return found
+
+
 def _cost_to_sink(
     graph: AttackGraph, final: list[bool], allowed: list[bool] | None = None
 ) -> list[float]:
@@ -542,7 +557,7 @@ def _cost_to_sink(
         keep = np.fromiter(allowed, dtype=bool, count=len(allowed))
         sources, targets, costs = sources[keep], targets[keep], costs[keep]
     ends = np.flatnonzero(np.fromiter(final, dtype=bool, count=len(final)))
-    sink_costs = np.array([_sink_cost(graph.states[i]) for i in ends], dtype=float)
+    sink_costs = _sink_costs(graph)[ends]
     reversed_steps = csr_matrix(
         (
             np.concatenate([costs, sink_costs]),
@@ -1172,7 +1187,8 @@ def twin_order(graph: AttackGraph, query: ChainQuery) -> list[str | None]:
         for group in set(sibling_groups(graph).values()):
             ordered = sorted(group)
             before.update(zip(ordered[1:], ordered, strict=False))
-        found = graph.memo["twin-order"] = [before.get(s.component.id) for s in graph.states]
+        by_component = [before.get(c.id) for c in graph.model.components]
+        found = graph.memo["twin-order"] = [by_component[i] for i in graph.state_component.tolist()]
     return found
 
 
@@ -1510,11 +1526,18 @@ def conditional_steps(graph: AttackGraph) -> list[bool]:
     store = per_kind(STORE_KINDS)
     steps = graph.steps
     source, target = steps.source, steps.target
-    kinds = np.array([flow.kind.value for flow in steps.flows] + [""])[steps.flow]
+    # Flow kinds as small codes (-1: a step inside one component) keep this one array pass.
+    code = {kind: n for n, kind in enumerate(FlowKind)}
+    kinds = np.array([code[flow.kind] for flow in steps.flows] + [-1], dtype=np.int64)[steps.flow]
     directions = np.array([rule.via.direction for rule in steps.rules] + [""])[steps.rule]
     flags = holds_data[source] & in_transit[target]
-    flags |= (kinds == "invokes") & (directions == "reverse")
-    flags |= (kinds == "data") & (directions == "forward") & service_content[source] & store[target]
+    flags |= (kinds == code[FlowKind.INVOKES]) & (directions == "reverse")
+    flags |= (
+        (kinds == code[FlowKind.DATA])
+        & (directions == "forward")
+        & service_content[source]
+        & store[target]
+    )
     return flags.tolist()
 
 
