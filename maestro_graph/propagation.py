@@ -23,7 +23,7 @@ import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -182,16 +182,20 @@ class StepArrays:
         )
 
 
-class TransitionList(Sequence[Transition]):
-    """The transitions of a graph, indexable like a list; each object is made on first use.
+_Item = TypeVar("_Item")
 
-    Large graphs hold millions of transitions of which a search looks at a few thousand, so the
-    objects are made (once each) only when asked for.
+
+class _MadeOnFirstUse(Sequence[_Item]):
+    """A read-only sequence whose items are made (once each) only when asked for.
+
+    Large graphs hold millions of items of which a search looks at a few thousand.
     """
 
-    def __init__(self, steps: StepArrays) -> None:
-        self._steps = steps
-        self._made: list[Transition | None] = [None] * len(steps)
+    def __init__(self, length: int) -> None:
+        self._made: list[_Item | None] = [None] * length
+
+    def _make(self, index: int) -> _Item:
+        raise NotImplementedError
 
     def __len__(self) -> int:
         return len(self._made)
@@ -203,40 +207,37 @@ class TransitionList(Sequence[Transition]):
         if found is None:
             if index < 0:
                 index += len(self)
-            found = self._made[index] = self._steps.make(index)
+            found = self._made[index] = self._make(index)
         return found
 
-    def __iter__(self) -> Iterator[Transition]:
+    def __iter__(self) -> Iterator[_Item]:
         return (self[i] for i in range(len(self._made)))
 
 
-class SuccessorLists(Sequence[list[int]]):
+class TransitionList(_MadeOnFirstUse[Transition]):
+    """The transitions of a graph, indexable like a list; each object is made on first use."""
+
+    def __init__(self, steps: StepArrays) -> None:
+        super().__init__(len(steps))
+        self._steps = steps
+
+    def _make(self, index: int) -> Transition:
+        return self._steps.make(index)
+
+
+class SuccessorLists(_MadeOnFirstUse[list[int]]):
     """For each state, the indexes of its outgoing transitions in ascending order, as lists
     made on first use from a compressed sparse row layout."""
 
     def __init__(self, steps: StepArrays, state_count: int) -> None:
-        order = np.argsort(steps.source, kind="stable")
+        super().__init__(state_count)
         counts = np.bincount(steps.source, minlength=state_count)
-        self._order = order
+        self._order = np.argsort(steps.source, kind="stable")
         self._start = np.concatenate([[0], np.cumsum(counts)]).tolist()
-        self._made: list[list[int] | None] = [None] * state_count
 
-    def __len__(self) -> int:
-        return len(self._made)
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        found = self._made[index]
-        if found is None:
-            if index < 0:
-                index += len(self)
-            start, stop = self._start[index], self._start[index + 1]
-            found = self._made[index] = self._order[start:stop].tolist()
-        return found
-
-    def __iter__(self) -> Iterator[list[int]]:
-        return (self[i] for i in range(len(self._made)))
+    def _make(self, index: int) -> list[int]:
+        start, stop = self._start[index], self._start[index + 1]
+        return self._order[start:stop].tolist()
 
 
 @dataclass
