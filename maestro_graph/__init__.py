@@ -8,6 +8,11 @@ Examples
 True
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from maestro_graph.analysis import Analysis, analyze
 from maestro_graph.api import (
     example,
@@ -34,6 +39,9 @@ from maestro_graph.model import (
 )
 from maestro_graph.risk import Band, RiskSettings
 
+if TYPE_CHECKING:
+    from maestro_graph.importers import ImportResult
+
 
 def lint(model: SystemModel, *, catalog: Catalog | None = None) -> list[ModelWarning]:
     """The warnings of a model: entries that start no chain, controls that cannot act.
@@ -58,6 +66,59 @@ def lint(model: SystemModel, *, catalog: Catalog | None = None) -> list[ModelWar
     []
     """
     return analyze(model, catalog=catalog).warnings()
+
+
+def import_model(
+    path: str | Path,
+    *,
+    format_name: str | None = None,
+    mapping: str | Path | None = None,
+    catalog: Catalog | None = None,
+) -> ImportResult:
+    """Derive a model from a file another tool wrote (``maestro-graph import``).
+
+    Parameters
+    ----------
+    path : str or Path
+        An MCP client configuration, an OTM file, a Threat Dragon v2 model, a Threagile model or a
+        CycloneDX BOM (JSON).
+    format_name : str, optional
+        ``mcp``, ``otm``, ``threat-dragon``, ``threagile`` or ``cyclonedx``; default: detected.
+    mapping : str or Path, optional
+        A mapping file: source type, element id or name -> ``{layer, kind}``.
+    catalog : Catalog, optional
+        Default: the built-in catalog.
+
+    Returns
+    -------
+    ImportResult
+        ``.model`` (a checked SystemModel), ``.warnings`` (what was not carried over), ``.format``.
+
+    Raises
+    ------
+    MaestroInputError
+        For an unreadable, malformed or undetectable file.
+    """
+    from maestro_graph.importers import TypeMapping, import_file
+
+    overrides = TypeMapping.read(mapping, catalog) if mapping is not None else None
+    return import_file(path, format_name=format_name, mapping=overrides, catalog=catalog)
+
+
+def export(model: SystemModel | Analysis, to: str) -> str:
+    """The model (or its attack graph) as ``otm``, ``graphml``, ``graphml-attack``,
+    ``bloodhound`` or ``cypher`` text (``maestro-graph export``).
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> mg.export(mg.example("netmon"), "graphml").startswith("<?xml")
+    True
+    """
+    from maestro_graph.exporters import export_format
+
+    analysis = model if isinstance(model, Analysis) else analyze(model)
+    return export_format(to).render(analysis)
 
 
 __version__ = "0.1.0"
@@ -86,6 +147,8 @@ __all__ = [
     "example_names",
     "example_path",
     "examples",
+    "export",
+    "import_model",
     "lint",
     "load_catalog",
     "load_model",

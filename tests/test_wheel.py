@@ -26,6 +26,7 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     assert "maestro_graph/rules/owasp.yaml" in names
     assert "maestro_graph/rules/watchers.yaml" in names
     assert "maestro_graph/examples/netmon.yaml" in names
+    assert "maestro_graph/templates/starter.yaml" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -54,3 +55,11 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
         check=True,
     )
     assert Path(where.stdout.strip()).is_relative_to(venv), "rules come from the installed package"
+    started = subprocess.run(
+        [venv / "bin" / "maestro-graph", "init", "-o", "starter.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert started.returncode == 0, started.stderr
+    assert (tmp_path / "starter.yaml").read_text().startswith("# A starter maestro-graph model")
