@@ -49,6 +49,7 @@ READERS = {
     "matrix": ["--max-hops", "3"],
     "report": ["--no-figures"],
     "baseline": ["--max-hops", "3"],
+    "export": ["--to", "graphml"],
 }
 SUFFIX = {"report": ".md"}
 
@@ -79,6 +80,23 @@ def _through_every_reader(model: Path, folder: Path, label: str) -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in HOSTILE.iterdir() if p.name != "README.md"))
 def test_every_hostile_file_through_every_reader(name, tmp_path):
     _through_every_reader(HOSTILE / name, tmp_path, name)
+
+
+IMPORT_FORMATS = ("mcp", "otm", "threat-dragon", "threagile", "cyclonedx")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in HOSTILE.iterdir() if p.name != "README.md"))
+def test_every_hostile_file_through_every_importer(name, tmp_path):
+    """A hostile file named as any format, or detected, is imported or refused: never a
+    traceback, and a refused import writes nothing."""
+    for format_name in (None, *IMPORT_FORMATS):
+        output = tmp_path / f"out-{format_name}.yaml"
+        output.write_bytes(PREVIOUS)
+        chosen = ["--from", format_name] if format_name else []
+        result = _invoke("import", HOSTILE / name, *chosen, "-o", output)
+        _keeps_the_promise(result, f"{name} | import {format_name}")
+        if result.exit_code != 0:
+            assert output.read_bytes() == PREVIOUS, f"{name} | import {format_name}"
 
 
 def test_the_hostile_corpus_is_refused_where_it_is_invalid(tmp_path):
@@ -306,3 +324,44 @@ def test_a_model_in_another_encoding_is_read_or_refused_with_one_message(encodin
             assert result.exit_code == 2 and output.read_bytes() == PREVIOUS, command
             assert result.output.count("error:") == 1, result.output
             assert "model.yaml:3: not UTF-8 text" in result.output, result.output
+
+
+#: One real file per import format (tests/data/import/*/README.md says where each comes from).
+IMPORT_SAMPLES = {
+    "mcp": "mcp/inspector-configs-mcp.json",
+    "otm": "otm/startleft-mtmt-example.otm.yaml",
+    "threat-dragon": "threat-dragon/v2-threat-model.json",
+    "threagile": "threagile/example.threagile.yaml",
+    "cyclonedx": "cyclonedx/spec-valid-machine-learning-1.6.json",
+}
+
+
+@st.composite
+def mutated_imports(draw: st.DrawFn) -> tuple[str, str]:
+    """A real file of some format with one to three of its values replaced or removed."""
+    import json
+
+    format_name = draw(st.sampled_from(sorted(IMPORT_SAMPLES)))
+    path = Path(__file__).parent / "data" / "import" / IMPORT_SAMPLES[format_name]
+    text = path.read_text(encoding="utf-8")
+    data: object = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = _paths(data)[1:]
+        if not paths:
+            break
+        where = draw(st.sampled_from(paths))
+        replace = draw(st.booleans())
+        data = _set(data, where, draw(VALUES)) if replace else _remove(data, where)
+    return format_name, json.dumps(data, default=str)
+
+
+@FUZZ
+@given(sample=mutated_imports())
+def test_mutated_foreign_files_keep_the_promise(sample, tmp_path_factory):
+    format_name, text = sample
+    folder = tmp_path_factory.mktemp("import-fuzz")
+    source = folder / "source.json"
+    source.write_text(text, encoding="utf-8", errors="surrogatepass")
+    for chosen in ([], ["--from", format_name]):
+        result = _invoke("import", source, *chosen, "-o", folder / "out.yaml")
+        _keeps_the_promise(result, f"{format_name} {chosen}")

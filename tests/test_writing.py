@@ -33,6 +33,8 @@ WRITERS = {
     "check": ["check", "{model}", "--baseline", "{baseline}", "--format", "md"],
     "rules docs": ["rules", "docs"],
     "schema": ["schema"],
+    "export": ["export", "{model}", "--to", "otm"],
+    "import": ["import", str(Path(__file__).parent / "data/import/mcp/inspector-sample-config.json")],
 }
 SUFFIX = {"plot": ".png", "report": ".md"}
 
