@@ -410,7 +410,9 @@ class Analysis:
             raise MaestroInputError.single("--top", None, f"must be at least 1, got {top}")
         if not 1 <= max_hops <= MAX_HOPS_LIMIT:
             raise MaestroInputError.single(
-                "--max-hops", None, f"must be between 1 and {MAX_HOPS_LIMIT}, got {max_hops}"
+                "max_hops (--max-hops)",
+                None,
+                f"must be between 1 and {MAX_HOPS_LIMIT}, got {max_hops}",
             )
         maturity, scope = parse_evidence(evidence, evidence_on)
         if distinct not in {"route", "pair", "none"}:
@@ -420,9 +422,9 @@ class Analysis:
         return ChainQuery(
             top=top,
             max_hops=max_hops,
-            source_layers=layers("--from", source_layers),
-            target_layers=layers("--to", target_layers),
-            through_layers=layers("--through", through_layers),
+            source_layers=layers("source_layers (--from)", source_layers),
+            target_layers=layers("target_layers (--to)", target_layers),
+            through_layers=layers("through_layers (--through)", through_layers),
             entry_ids=self._check_component_ids("--entry", entry),
             target_ids=self._check_component_ids("--target", target),
             cross_layer_only=cross_layer_only or not include_single_layer,
@@ -501,7 +503,7 @@ class Analysis:
         try:
             band = Band.parse(min_band)
         except ValueError as error:
-            raise MaestroInputError.single("--fail-on", None, str(error)) from None
+            raise MaestroInputError.single("min_band (--fail-on)", None, str(error)) from None
         # Every chain is judged, stages included: a gate must not let a short chain through
         # because a longer one goes on from it.
         query = self.query(
@@ -578,7 +580,7 @@ class Analysis:
         Parameters
         ----------
         placements : iterable of str or Placement
-            ``"kb:provenance-tracking"`` (on a component) or ``"web->kb:source-allow-listing"``
+            ``"kb:provenance-tracking"`` (on a component) or ``"web/kb:source-allow-listing"``
             (on the flows from ``web`` to ``kb``).
 
         Raises
@@ -595,7 +597,9 @@ class Analysis:
         True
         """
         parsed = [
-            p if isinstance(p, Placement) else parse_placement(p, self.model, self.catalog)
+            p
+            if isinstance(p, Placement)
+            else parse_placement(p, self.model, self.catalog, option="placements")
             for p in placements
         ]
         changed = apply_placements(self.model, parsed)

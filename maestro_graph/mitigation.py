@@ -1,7 +1,7 @@
 """MAESTRO step 5: where to place which controls, and what-if analysis.
 
 A **placement** puts a catalog control on a component (``kb:provenance-tracking``) or on the
-flows from one component to another (``web->kb:source-allow-listing``). A placement acts on a
+flows from one component to another (``web/kb:source-allow-listing``). A placement acts on a
 chain where the engine would apply it: on the entry step when the control mitigates the entry
 threat there, and on a transition when the control is in the rule's ``blocked_by`` and sits on
 the transition's target component or flow (once per step, wherever it sits). Each such step's
@@ -71,15 +71,31 @@ class Placement:
 
     @property
     def target(self) -> str:
-        """``"kb"`` or ``"web->kb"``."""
-        return self.component if self.component is not None else f"{self.flow[0]}->{self.flow[1]}"  # type: ignore[index]
+        """``"kb"`` or ``"web/kb"`` (the flows from ``web`` to ``kb``).
+
+        ``/`` cannot occur in a component id and means nothing to a shell, so a printed
+        placement pastes into a command line as it is.
+        """
+        if self.component is not None:
+            return self.component
+        source, destination = self.flow  # type: ignore[misc]
+        return f"{source}{FLOW_SEPARATOR}{destination}"
 
     def __str__(self) -> str:
         return f"{self.target}:{self.control}"
 
 
-def parse_placement(text: str, model: SystemModel, catalog: Catalog) -> Placement:
-    """Read ``TARGET:CONTROL`` (TARGET a component id or ``from->to``) and check it.
+#: Between the two ends of a flow in a placement: ``web/kb:source-allow-listing``.
+FLOW_SEPARATOR = "/"
+#: The earlier spelling, still read (quoted, since ``>`` redirects in a shell).
+_OLD_FLOW_SEPARATOR = "->"
+
+
+def parse_placement(
+    text: str, model: SystemModel, catalog: Catalog, *, option: str = "--assume-control"
+) -> Placement:
+    """Read ``TARGET:CONTROL`` (TARGET a component id, or ``from/to`` for the flows from one
+    component to another; the older ``from->to`` is read too) and check it.
 
     Raises
     ------
@@ -92,15 +108,17 @@ def parse_placement(text: str, model: SystemModel, catalog: Catalog) -> Placemen
     >>> import maestro_graph as mg
     >>> parse_placement("history:memory-isolation", mg.example("netmon"), mg.load_catalog())
     Placement(control='memory-isolation', component='history', flow=None)
+    >>> str(parse_placement("history->tuner:planner-validation", mg.example("netmon"),
+    ...                     mg.load_catalog()))
+    'history/tuner:planner-validation'
     """
-    option = "--assume-control"
     target, separator, control_id = text.rpartition(":")
     if not separator or not target or not control_id:
         raise MaestroInputError.single(
             option,
             None,
             f"{text!r}: expected TARGET:CONTROL, e.g. kb:provenance-tracking "
-            "or web->kb:source-allow-listing",
+            "or web/kb:source-allow-listing",
         )
     control = catalog.controls.get(control_id)
     if control is None:
@@ -110,8 +128,11 @@ def parse_placement(text: str, model: SystemModel, catalog: Catalog) -> Placemen
             f"{text!r}: unknown control {control_id!r}{did_you_mean(control_id, catalog.controls)}",
         )
     known = [c.id for c in model.components]
-    if "->" in target:
-        source, _, destination = (part.strip() for part in target.partition("->"))
+    flow_separator = next(
+        (sep for sep in (_OLD_FLOW_SEPARATOR, FLOW_SEPARATOR) if sep in target), None
+    )
+    if flow_separator is not None:
+        source, _, destination = (part.strip() for part in target.partition(flow_separator))
         for end in (source, destination):
             if not model.has_component(end):
                 raise MaestroInputError.single(

@@ -94,7 +94,7 @@ def parse_evidence(
             ) from None
     if evidence_on not in EVIDENCE_SCOPES:
         raise MaestroInputError.single(
-            "--evidence-on",
+            "evidence_on (--evidence-on)",
             None,
             f"must be one of {', '.join(EVIDENCE_SCOPES)}, got {evidence_on!r}",
         )

@@ -184,6 +184,25 @@ def test_with_controls_returns_a_new_analysis():
     assert after.model.component_line("tuner") == before.model.component_line("tuner")
 
 
+def test_flow_placements_are_shell_safe_and_the_old_spelling_still_reads(run_cli):
+    before = mg.analyze(mg.example("netmon"))
+    new = before.with_controls(["history/tuner:planner-validation"])
+    old = before.with_controls(["history->tuner:planner-validation"])
+    assert new.model == old.model
+    plan = before.mitigate(threshold="high")
+    printed = [str(p) for p in plan.placements]
+    assert printed and not any(set(text) & set("<>|&;$()`\"'* ") for text in printed)
+    # The printed form is what --assume-control reads back.
+    result = run_cli("paths", "--example", "netmon", "--assume-control", *printed[:1])
+    assert result.exit_code == 0, result.output
+
+
+def test_placement_errors_from_python_name_the_parameter_not_the_flag():
+    with pytest.raises(MaestroInputError) as error:
+        mg.analyze(mg.example("netmon")).with_controls(["tunr:memory-isolation"])
+    assert error.value.problems[0].source == "placements"
+
+
 @pytest.mark.parametrize(
     ("placement", "message"),
     [
@@ -193,6 +212,7 @@ def test_with_controls_returns_a_new_analysis():
         ),
         ("tunr:memory-isolation", "no component 'tunr'; did you mean 'tuner'?"),
         ("history->capture:planner-validation", "no flow from 'history' to 'capture'"),
+        ("history/capture:planner-validation", "no flow from 'history' to 'capture'"),
         ("tuner", "expected TARGET:CONTROL"),
         ("tuner:adversarial-training", None),
     ],
