@@ -33,6 +33,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from maestro_graph.catalog import Catalog
 from maestro_graph.errors import MaestroInputError, did_you_mean
@@ -48,6 +49,9 @@ from maestro_graph.ranking import (
     search_paths,
 )
 from maestro_graph.risk import Band, band_floor
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _STRICT = 1e-9
 
@@ -352,6 +356,49 @@ class MitigationPlan:
     @property
     def placements(self) -> tuple[Placement, ...]:
         return tuple(r.placement for r in self.recommendations)
+
+    def __repr__(self) -> str:
+        return (
+            f"<MitigationPlan ({self.mode}, {self.band.value}, {self.method}): "
+            f"{len(self.recommendations)} placements; top risk {self.before.top_risk:.3f} -> "
+            f"{self.after.top_risk:.3f}>"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per placement, in plan order: target, control, layer, chains and
+        (entry, target) pairs it acts on, and the risk it removes.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> plan = mg.analyze(mg.example("netmon")).mitigate(threshold="high")
+        >>> list(plan.to_frame().columns)
+        ['target', 'control', 'layer', 'chains', 'pairs', 'risk_removed']
+        """
+        import pandas as pd
+
+        columns = ["target", "control", "layer", "chains", "pairs", "risk_removed"]
+        rows = [
+            [r.placement.target, r.placement.control, r.layer, len(r.chains), r.pairs,
+             r.risk_removed]
+            for r in self.recommendations
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
+
+    def _repr_html_(self) -> str:
+        from maestro_graph.htmlrepr import html_table
+
+        rows = [
+            [r.placement.target, r.placement.control, r.layer, len(r.chains),
+             f"{r.risk_removed:.3f}"]
+            for r in self.recommendations
+        ]  # fmt: skip
+        caption = (
+            f"Mitigation plan ({self.mode}, {self.band.value}, {self.method}): top risk "
+            f"{self.before.top_risk:.3f} -> {self.after.top_risk:.3f}"
+        )
+        return html_table(["target", "control", "layer", "chains", "risk removed"], rows,
+                          caption=caption)  # fmt: skip
 
 
 def planning_chains(

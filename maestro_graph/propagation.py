@@ -61,6 +61,10 @@ class State:
         """``(component id, threat id)``: the state's stable name."""
         return (self.component.id, self.threat.id)
 
+    def __repr__(self) -> str:
+        # The component and threat are long; their ids name the state.
+        return f"<State {self.index} {self.component.id}[{self.threat.id}]>"
+
     @property
     def start_likelihood(self) -> float:
         """How likely a chain that starts here starts: the entry likelihood at an entry, else

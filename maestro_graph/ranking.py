@@ -234,6 +234,10 @@ class Chain:
     #: they first see a step; empty when nothing does.
     detected_by: tuple[str, ...] = ()
 
+    def __repr__(self) -> str:
+        route = " > ".join(f"{step.component}[{step.state.threat.id}]" for step in self.steps)
+        return f"<Chain #{self.rank} {self.id} risk {self.risk:.3f} {self.band.value}: {route}>"
+
     @property
     def evidence(self) -> Maturity | None:
         """The strongest ATLAS maturity on any step (None when no step has a technique)."""
