@@ -17,10 +17,10 @@ from pathlib import Path
 import yaml
 
 from maestro_graph.catalog import Catalog, load_catalog
-from maestro_graph.conformance import check_model
+from maestro_graph.conformance import checked_model
 from maestro_graph.errors import MaestroInputError, did_you_mean
 from maestro_graph.loading import DEFAULT_LIMITS, Limits, parse_document, read_document
-from maestro_graph.model import SystemModel, parse_model
+from maestro_graph.model import SystemModel
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 
@@ -49,8 +49,7 @@ def load_model(
         With every problem found, each as ``FILE:LINE: message``.
     """
     document = read_document(path, limits=limits)
-    model = parse_model(document, limits=limits)
-    return check_model(model, catalog or load_catalog())
+    return checked_model(document, catalog or load_catalog(), limits=limits)
 
 
 def model_from_text(
@@ -78,8 +77,7 @@ def model_from_text(
     ['user']
     """
     document = parse_document(text, source, is_json=is_json, limits=limits)
-    model = parse_model(document, limits=limits)
-    return check_model(model, catalog or load_catalog())
+    return checked_model(document, catalog or load_catalog(), limits=limits)
 
 
 def example_names() -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from maestro_graph.catalog import Catalog, load_catalog
 from maestro_graph.errors import MaestroInputError
 from maestro_graph.layers import Layer
 from maestro_graph.loading import DEFAULT_LIMITS, Limits
-from maestro_graph.model import SystemModel, json_schema
+from maestro_graph.model import SystemModel
 from maestro_graph.patterns import GROUPINGS
 from maestro_graph.ranking import SEARCH_BUDGET, SearchBudgetWarning
 
@@ -173,7 +173,7 @@ def assume_control_option(command: F) -> F:
         metavar="TARGET:CONTROL",
         multiple=True,
         help="What-if: assume a control in place (kb:provenance-tracking, or "
-        "web->kb:source-allow-listing on a flow); repeatable. Shows the change.",
+        "web/kb:source-allow-listing on a flow); repeatable. Shows the change.",
     )(command)
 
 
@@ -302,15 +302,29 @@ WARNINGS_ALONGSIDE_LIMIT = 2_000
 
 
 @main.command()
+@click.option(
+    "--rules",
+    "rule_dirs",
+    metavar="DIR",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Add a rule folder to the catalog (repeatable): its kinds and controls join the schema.",
+)
 @output_option
-def schema(output: str | None) -> None:
-    """Print the JSON Schema of the model file format.
+def schema(rule_dirs: tuple[str, ...], output: str | None) -> None:
+    """Print the JSON Schema of the model file format, with the catalog's words in it.
+
+    Each layer's kinds, the controls a component or a flow can carry and the flow kinds are
+    listed with their descriptions, for editor completion, hovers and validation.
 
     \b
-    Example:
+    Examples:
       maestro-graph schema -o maestro-model.schema.json
+      maestro-graph schema --rules my-rules/ -o maestro-model.schema.json
     """
-    emit(json.dumps(json_schema(), indent=2), output)
+    from maestro_graph.schema import json_schema
+
+    emit(json.dumps(json_schema(_catalog(rule_dirs)), indent=2), output)
 
 
 def _layers_option(value: tuple[str, ...]) -> tuple[Layer, ...] | None:

@@ -639,8 +639,51 @@ def _problem_order(problem: Problem) -> tuple[int, str]:
     return (problem.line or 0, problem.message)
 
 
+def layer_spelling_schema(layer: Layer) -> dict[str, Any]:
+    """The JSON Schema of ``layer`` in every spelling :meth:`Layer.parse` reads.
+
+    ``"L3"``, ``"l3"``, ``"3"`` and ``3`` all load as L3, so a schema condition on the layer
+    (such as the kinds of that layer) has to recognise them all.
+
+    Examples
+    --------
+    >>> layer_spelling_schema(Layer.L3)["anyOf"][1]
+    {'const': 3}
+    """
+    return {
+        "anyOf": [
+            {"type": "string", "pattern": rf"^\s*[Ll]?{layer.number}\s*$"},
+            {"const": layer.number},
+        ]
+    }
+
+
+def _layer_schema() -> dict[str, Any]:
+    return {
+        "title": "Layer",
+        "description": (
+            "A MAESTRO layer, L1 (Foundation Models) to L7 (Agent Ecosystem). The loader also "
+            "reads l2, \"2\" and 2 as L2, and writes L2."
+        ),
+        "anyOf": [
+            {
+                "type": "string",
+                "enum": [layer.value for layer in Layer],
+                "enumDescriptions": [
+                    f"{layer.info.name}: {layer.info.role}" for layer in Layer
+                ],
+            },
+            {"type": "string", "pattern": r"^\s*[Ll]?[1-7]\s*$"},
+            {"type": "integer", "minimum": 1, "maximum": 7},
+        ],
+    }
+
+
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the model file format (what ``maestro-graph schema`` prints).
+    """The JSON Schema of the model file format, without the catalog's vocabulary.
+
+    ``maestro-graph schema`` prints :func:`maestro_graph.schema.json_schema`, which adds the
+    catalog's kinds per layer and its control ids to this one.
 
     Examples
     --------
@@ -651,12 +694,19 @@ def json_schema() -> dict[str, Any]:
     True
     """
     schema = SystemModel.model_json_schema(by_alias=True)
+    definitions = schema["$defs"]
+    # Editors (VS Code's JSON and YAML extensions, yaml-language-server) show enumDescriptions
+    # next to each value they complete and in hovers; validators ignore the keyword.
+    definitions["Layer"] = _layer_schema()
+    definitions["FlowKind"]["enumDescriptions"] = [
+        FLOW_KIND_MEANINGS[FlowKind(kind)] for kind in definitions["FlowKind"]["enum"]
+    ]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "maestro-graph model file",
         "description": (
             "An AI system described as components on the seven MAESTRO layers joined by flows. "
-            "Component kinds come from the catalog (maestro-graph rules list --kinds)."
+            "Component kinds come from the catalog (maestro-graph rules list --type kinds)."
         ),
         **{key: value for key, value in schema.items() if key not in {"title", "description"}},
     }

@@ -49,10 +49,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
 from maestro_graph.catalog.types import Maturity
-from maestro_graph.conformance import check_model
+from maestro_graph.conformance import checked_model
 from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
 from maestro_graph.loading import DEFAULT_LIMITS, Document, Limits, dump_yaml, read_document
-from maestro_graph.model import Component, Flow, SystemModel, parse_model
+from maestro_graph.model import Component, Flow, SystemModel
 from maestro_graph.patterns import (
     Acceptable,
     GroupBy,
@@ -1149,7 +1149,7 @@ def read_diff_input(
     document = read_document(path, limits=limits)
     if is_report_data(document.data):
         return report_from_document(document)
-    return check_model(parse_model(document, limits=limits), catalog)
+    return checked_model(document, catalog, limits=limits)
 
 
 # -- baseline ------------------------------------------------------------------------------------

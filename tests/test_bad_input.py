@@ -186,13 +186,16 @@ def test_unsupported_format_version(write_model):
 
 
 def test_invalid_component_id(write_model):
-    problem = only_problem(
-        write_model(
-            VALID_MODEL.replace("  - id: llm", "  - id: My LLM").replace("to: llm", "to: kb2")
-        )
+    path = write_model(
+        VALID_MODEL.replace("  - id: llm", "  - id: My LLM").replace("to: llm", "to: kb2")
     )
-    assert problem.line == 12
-    assert "'My LLM' is not a valid id" in problem.message
+    with pytest.raises(mg.MaestroInputError) as error:
+        mg.load_model(path)
+    first, second = error.value.problems
+    assert first.line == 12
+    assert "'My LLM' is not a valid id" in first.message
+    # The flow to a component that is not there is reported in the same run.
+    assert second.line == 20 and "flow goes to unknown component 'kb2'" in second.message
 
 
 def test_unknown_attacker_entry(write_model):
@@ -294,3 +297,49 @@ def test_every_message_names_the_file(write_model):
     with pytest.raises(MaestroInputError) as caught:
         mg.load_model(path)
     assert str(caught.value).startswith(f"{path}:13: ")
+
+
+def test_every_problem_of_a_model_comes_in_one_run(run_cli, tmp_path):
+    """Types, references and the catalog's words are reported together, not in rounds."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "maestro: 1\n"
+        "system: {name: broken}\n"
+        "components:\n"
+        "  - {id: web, layer: L2, kind: document_source, criticality: 9}\n"
+        "  - {id: kb, layer: L2, kind: vectorstore, controls: [provenance-trackin]}\n"
+        "  - {id: agent, layer: L3, kind: agent, exposure: wide}\n"
+        "flows:\n"
+        "  - {from: web, to: kbb, kind: data}\n"
+        "  - {from: kb, to: agent, kind: reads}\n",
+        encoding="utf-8",
+    )
+    result = run_cli("validate", broken)
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    expected = [
+        (":4:", "criticality"),
+        (":5:", "unknown control 'provenance-trackin'"),
+        (":5:", "unknown kind 'vectorstore'"),
+        (":6:", "exposure"),
+        (":8:", "unknown component 'kbb'"),
+        (":9:", "flows[1].kind"),
+    ]
+    assert len(lines) == len(expected), result.output
+    for line, (where, what) in zip(lines, expected, strict=True):
+        assert where in line and what in line, line
+    assert "6 problems found" in result.output
+
+
+def test_an_unreadable_component_adds_no_false_reference_problem(run_cli, tmp_path):
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        "maestro: 1\nsystem: {name: m}\ncomponents:\n"
+        "  - {id: a, layer: L9, kind: agent}\n"
+        "  - {id: b, layer: L2, kind: database}\n"
+        "flows:\n  - {from: b, to: a, kind: data}\n",
+        encoding="utf-8",
+    )
+    result = run_cli("validate", model)
+    assert result.exit_code == 2
+    assert "layer" in result.output and "unknown component" not in result.output
