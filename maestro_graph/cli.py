@@ -725,7 +725,7 @@ def paths(
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "csv"]),
+    type=click.Choice(["table", "json", "csv", "md"]),
     default="table",
     show_default=True,
 )
@@ -766,6 +766,8 @@ def matrix(
         text = render.render_json(model, cells, catalog.version)
     elif output_format == "csv":
         text = render.render_csv(cells)
+    elif output_format == "md":
+        text = render.render_markdown(model, cells)
     else:
         text = render.render_table(model, cells)
     if assumed:
@@ -788,7 +790,7 @@ def matrix(
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "csv"]),
+    type=click.Choice(["table", "json", "csv", "md"]),
     default="table",
     show_default=True,
 )
@@ -796,9 +798,10 @@ def matrix(
 def components(
     model: SystemModel, catalog: Catalog, output_format: str, output: str | None
 ) -> None:
-    """Exposure, blast radius and owner of every component.
+    """Reach, blast radius and owner of every component.
 
-    exposure: how many entry components can reach it by some chain (an entry counts itself);
+    reached from: how many entry components can reach it by some chain (an entry counts
+    itself; JSON and CSV also keep it under its earlier name, exposure);
     blast radius: how many other components an attacker reaches once it is compromised;
     owner: the component's owner in the model file (empty, or null in JSON, when none).
 
@@ -816,11 +819,25 @@ def components(
             "component": r.component,
             "layer": r.layer.value,
             "entry": r.entry,
+            "reached_from": r.exposure,
+            # The earlier name, kept for scripts; the model's `exposure` is another thing.
             "exposure": r.exposure,
             "blast_radius": r.blast_radius,
             "owner": model.component(r.component).owner,
         }
         for r in rows
+    ]
+    headers = ["component", "layer", "entry", "reached from", "blast radius", "owner"]
+    cells = [
+        [
+            r["component"],
+            r["layer"],
+            "yes" if r["entry"] else "",
+            r["reached_from"],
+            r["blast_radius"],
+            r["owner"] or "",
+        ]
+        for r in records
     ]
     if output_format == "json":
         text = json.dumps({"model": model.name, "components": records}, indent=2)
@@ -829,27 +846,18 @@ def components(
 
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")  # an owner may hold a comma
-        columns = ("component", "layer", "entry", "exposure", "blast_radius")
+        columns = ("component", "layer", "entry", "reached_from", "exposure", "blast_radius")
         writer.writerow([*columns, "owner"])
         writer.writerows([*(r[c] for c in columns), r["owner"] or ""] for r in records)
         text = buffer.getvalue().rstrip("\n")
+    elif output_format == "md":
+        from maestro_graph.render.text import markdown_table
+
+        text = f"## Reach, blast radius and owners in {model.name}\n\n"
+        text += markdown_table(headers, cells)
     else:
-        table = text_table(
-            ["component", "layer", "entry", "exposure", "blast radius", "owner"],
-            [
-                [
-                    r["component"],
-                    r["layer"],
-                    "yes" if r["entry"] else "",
-                    r["exposure"],
-                    r["blast_radius"],
-                    r["owner"] or "",
-                ]
-                for r in records
-            ],
-            right=[3, 4],
-        )
-        text = f"Exposure, blast radius and owners in {model.name}\n\n{table}"
+        table = text_table(headers, cells, right=[3, 4])
+        text = f"Reach, blast radius and owners in {model.name}\n\n{table}"
     emit(text, output)
 
 

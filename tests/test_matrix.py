@@ -122,3 +122,11 @@ def test_a_row_lists_only_the_layers_asked_for():
     row = ChainQuery(source_layers=frozenset({Layer.L7}), assume_breach=True, fold_stages=False)
     assert set(best_per_target_layer(graph, row, [Layer.L1, Layer.L3])) <= {Layer.L1, Layer.L3}
     assert best_per_target_layer(graph, row, []) == {}
+
+
+def test_matrix_in_markdown_has_every_layer_pair(run_cli):
+    result = run_cli("matrix", "--example", "netmon", "--format", "md", "--max-hops", "3")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("| L")]
+    assert len(rows) >= 7 and all(row.count("|") == 9 for row in rows[:7])
+    assert "| from | to | risk | best chain |" in result.output

@@ -381,3 +381,12 @@ def load_baseline_text(text: str, folder) -> mg.regression.Baseline:
     path = folder / "previous.yaml"
     path.write_text(text)
     return load_baseline(path)
+
+
+def test_components_in_markdown_and_the_reach_under_its_own_name(run_cli):
+    markdown = run_cli("components", "--example", "netmon", "--format", "md")
+    assert markdown.exit_code == 0
+    assert "| component | layer | entry | reached from | blast radius | owner |" in markdown.output
+    data = json.loads(run_cli("components", "--example", "netmon", "--format", "json").output)
+    first = data["components"][0]
+    assert first["reached_from"] == first["exposure"]

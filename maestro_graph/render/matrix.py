@@ -95,3 +95,43 @@ def render_csv(cells: Sequence[MatrixCell]) -> str:
             ]
         )
     return buffer.getvalue().rstrip("\n")
+
+
+def render_markdown(model: SystemModel, cells: Sequence[MatrixCell]) -> str:
+    """The matrix as a Markdown table, then the best chain of each filled cell.
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> analysis = mg.analyze(mg.example("netmon"))
+    >>> text = render_markdown(analysis.model, analysis.layer_matrix(max_hops=3))
+    >>> text.splitlines()[2]
+    '| from \\\\ to | L1 | L2 | L3 | L4 | L5 | L6 | L7 |'
+    """
+    from maestro_graph.render.text import markdown_table
+
+    by_pair = {(c.source, c.target): c for c in cells}
+    rows = [
+        [f"{s.value} {s.info.name}"] + [_cell_text(by_pair[(s, t)]) for t in Layer] for s in Layer
+    ]
+    lines = [
+        f"## Layer matrix of {model.name}",
+        "",
+        markdown_table(["from \\ to", *[layer.value for layer in Layer]], rows),
+        "",
+        "Rows: the layer assumed compromised; columns: where the chain ends. Cell: risk of the "
+        "best chain, band (L/M/H/C), (start/final component pairs joined); - where no chain "
+        "joins the layers.",
+    ]
+    best = sorted(
+        (c for c in cells if c.chain),
+        key=lambda c: (-c.chain.risk, c.source.value, c.target.value),  # type: ignore[union-attr]
+    )
+    if best:
+        lines += ["", "| from | to | risk | best chain |", "|---|---|---|---|"]
+        lines += [
+            f"| {c.source.value} | {c.target.value} | {c.chain.risk:.3f} | "  # type: ignore[union-attr]
+            f"{c.chain.path_text.replace('|', chr(92) + '|')} |"  # type: ignore[union-attr]
+            for c in best
+        ]
+    return "\n".join(lines)
