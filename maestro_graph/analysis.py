@@ -46,7 +46,12 @@ from maestro_graph.ranking import (
 )
 from maestro_graph.register import RiskRegister, build_register
 from maestro_graph.risk import Band, RiskSettings, band_floor
-from maestro_graph.threats import LayerCoverage, ThreatFinding, enumerate_threats, layer_coverage
+from maestro_graph.threats import (
+    Coverage,
+    ThreatFinding,
+    enumerate_threats,
+    layer_coverage,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -304,8 +309,9 @@ class Analysis:
             predicted = search_chains(graph, query)
         return build_register(findings, predicted, telemetry_watchers(self.model, self.catalog))
 
-    def coverage(self) -> list[LayerCoverage]:
-        """Per layer: components, distinct applicable threats, findings."""
+    def coverage(self) -> Coverage:
+        """Per layer: components, distinct applicable threats, findings (a list of
+        :class:`LayerCoverage`, and ``.to_frame()`` for a DataFrame)."""
         return layer_coverage(self.model, list(self.findings))
 
     # -- the engine -----------------------------------------------------------------------

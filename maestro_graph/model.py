@@ -244,6 +244,13 @@ class SystemModel(_ModelPart):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __repr__(self) -> str:
+        # The whole model would print kilobytes in a notebook; model_dump() has the detail.
+        return (
+            f"<SystemModel {self.system.name!r}: {len(self.components)} components, "
+            f"{len(self.flows)} flows>"
+        )
+
     # -- accessors -------------------------------------------------------------------------
     @property
     def name(self) -> str:

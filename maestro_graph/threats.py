@@ -162,9 +162,34 @@ class LayerCoverage:
     findings: int
 
 
-def layer_coverage(model: SystemModel, findings: list[ThreatFinding]) -> list[LayerCoverage]:
+class Coverage(list[LayerCoverage]):
+    """The coverage rows, L1 to L7: a list (as before) that also turns into a DataFrame, like
+    the other tables of an analysis.
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> coverage = mg.analyze(mg.example("netmon")).coverage()
+    >>> coverage[0].layer.value, list(coverage.to_frame().columns)
+    ('L1', ['layer', 'name', 'components', 'threats', 'findings'])
+    """
+
+    def to_frame(self) -> Any:
+        """One row per layer: layer, its name, components, threats, findings."""
+        import pandas as pd
+
+        rows = [
+            [c.layer.value, c.layer.info.name, c.components, c.threats, c.findings] for c in self
+        ]
+        return pd.DataFrame(rows, columns=["layer", "name", "components", "threats", "findings"])
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
+
+
+def layer_coverage(model: SystemModel, findings: list[ThreatFinding]) -> Coverage:
     """Per layer: components, distinct threats that apply, and (component, threat) findings."""
-    rows = []
+    rows = Coverage()
     for layer in Layer:
         on_layer = [f for f in findings if f.component.layer is layer]
         rows.append(

@@ -23,3 +23,16 @@ def test_a_plan_is_a_frame_and_an_html_table():
     assert list(frame["target"]) == [p.target for p in plan.placements]
     html = plan._repr_html_()
     assert html.count("<tr>") == len(plan.placements) + 1 and "Mitigation plan" in html
+
+
+def test_model_repr_is_short_and_coverage_is_a_frame_too():
+    model = mg.example("multi-agent")
+    assert repr(model) == (
+        f"<SystemModel {model.name!r}: {len(model.components)} components, "
+        f"{len(model.flows)} flows>"
+    )
+    coverage = mg.analyze(mg.example("netmon")).coverage()
+    assert [row.layer.value for row in coverage] == [f"L{n}" for n in range(1, 8)]
+    frame = coverage.to_frame()
+    assert list(frame["components"]) == [row.components for row in coverage]
+    assert "<table" in coverage._repr_html_()
