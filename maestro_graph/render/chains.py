@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Sequence
 
+from maestro_graph.analysis import MAX_HOPS_LIMIT
 from maestro_graph.catalog import Catalog
 from maestro_graph.model import SystemModel
 from maestro_graph.ranking import Chain, ChainQuery
@@ -85,16 +86,31 @@ def describe_variants(chain: Chain) -> str:
     )
 
 
+def _what_to_try(query: ChainQuery) -> str:
+    """The hint when no chain matches, naming only options not already in effect.
+
+    Examples
+    --------
+    >>> _what_to_try(ChainQuery(top=10, max_hops=4))
+    'Try a larger --max-hops, --assume-breach or fewer filters.'
+    >>> _what_to_try(ChainQuery(top=10, max_hops=4, assume_breach=True))
+    'Try a larger --max-hops or fewer filters.'
+    """
+    options = [] if query.max_hops >= MAX_HOPS_LIMIT else ["a larger --max-hops"]
+    if not query.assume_breach:
+        options.append("--assume-breach")
+    options.append("fewer filters")
+    listed = ", ".join(options[:-1]) + (" or " if len(options) > 1 else "") + options[-1]
+    return f"Try {listed}."
+
+
 def render_table(
     model: SystemModel, chains: Sequence[Chain], query: ChainQuery, *, explain: bool = False
 ) -> str:
     """Ranked chains: a row per chain, its hops on the line below, explanations on request."""
     head = f"Attack chains in {model.name}: {len(chains)} shown ({describe_query(query)})"
     if not chains:
-        return (
-            head + "\n\nNo chain matches. Try a larger --max-hops, --assume-breach "
-            "or fewer filters."
-        )
+        return head + "\n\nNo chain matches. " + _what_to_try(query)
     lines = text_table(
         ["#", "risk", "band", "likelihood", "impact", "evidence", "seen by", "layers", "id"],
         [
