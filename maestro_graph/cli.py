@@ -700,7 +700,12 @@ def paths(
     if assumed:
         from maestro_graph.render.whatif import chains_delta, render_chains_delta
 
-        delta = chains_delta(before.attack_graph, search_chains(before.attack_graph, query), chains)
+        delta = chains_delta(
+            before.attack_graph,
+            search_chains(before.attack_graph, query),
+            chains,
+            analysis.attack_graph,
+        )
         text = _with_delta(
             text,
             output_format,
@@ -1641,7 +1646,7 @@ def export_command(
     default="model.yaml",
     show_default=True,
     type=click.Path(dir_okay=False, writable=True),
-    help="Where to write the starter model ('-' prints it).",
+    help="Where to write the starter model, creating its folder ('-' prints it).",
 )
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def init_command(output: str, force: bool) -> None:
@@ -1660,6 +1665,9 @@ def init_command(output: str, force: bool) -> None:
         raise MaestroInputError.single(
             output, None, "already exists; choose another -o or add --force to replace it"
         )
+    if output != "-":
+        # A starter model often goes into a folder of its own (architecture/agent.yaml).
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
     emit(text, output)
     if output != "-":
         click.echo(

@@ -237,6 +237,18 @@ def test_assume_control_on_the_commands(run_cli):
     assert any(d["risk_after"] < d["risk_before"] for d in delta.values()) or (
         removed and all("tuner[" in r["path"] for r in removed)
     )
+    # A chain that left the top 10 says whether it is cut or only ranked lower, with its risk.
+    ranked_after = {
+        c["id"]: c["risk"]
+        for c in json.loads(run_cli("paths", *args, "--top", "200", "--format", "json").output)[
+            "chains"
+        ]
+    }
+    for chain in removed:
+        if chain["risk_after"] is None:
+            assert chain["id"] not in ranked_after
+        else:
+            assert chain["risk_after"] < chain["risk_before"]
     threats = run_cli("threats", *args)
     assert "What-if: tuner:memory-isolation" in threats.output
     matrix = json.loads(run_cli("matrix", *args, "--format", "json").output)

@@ -14,10 +14,29 @@ from maestro_graph.threats import ThreatFinding
 
 
 def chains_delta(
-    before: AttackGraph, before_top: Sequence[Chain], after: Sequence[Chain]
+    before: AttackGraph,
+    before_top: Sequence[Chain],
+    after: Sequence[Chain],
+    after_graph: AttackGraph | None = None,
 ) -> dict[str, Any]:
-    """Each shown chain's risk before -> after, and the chains that left the ranking."""
+    """Each shown chain's risk before -> after, and the chains that left the shown ranking.
+
+    A chain leaves the shown ranking either because the controls cut it (``risk_after`` is None:
+    some step no longer exists) or because its risk fell below the last chain shown; with
+    ``after_graph`` each one says which, so a chain still present further down is not reported
+    as gone.
+    """
     shown = {c.id for c in after}
+    removed = []
+    for chain in before_top:
+        if chain.id in shown:
+            continue
+        entry: dict[str, Any] = {"id": chain.id, "risk_before": round(chain.risk, 4)}
+        if after_graph is not None:
+            value = risk_of(after_graph, [s.state.key for s in chain.steps])
+            entry["risk_after"] = None if value is None else round(value, 4)
+        entry["path"] = chain.path_text
+        removed.append(entry)
     return {
         "chains": [
             {
@@ -29,12 +48,18 @@ def chains_delta(
             }
             for c in after
         ],
-        "removed": [
-            {"id": c.id, "risk_before": round(c.risk, 4), "path": c.path_text}
-            for c in before_top
-            if c.id not in shown
-        ],
+        "removed": removed,
     }
+
+
+def _removed_line(entry: dict[str, Any]) -> str:
+    if "risk_after" not in entry:
+        fate = ""
+    elif entry["risk_after"] is None:
+        fate = "  cut"
+    else:
+        fate = f"  now {entry['risk_after']:.3f}, below the chains shown"
+    return f"  {entry['id']}  {entry['risk_before']:.3f}{fate}  {entry['path']}"
 
 
 def render_chains_delta(placements: Sequence[Placement], delta: dict[str, Any]) -> str:
@@ -51,8 +76,8 @@ def render_chains_delta(placements: Sequence[Placement], delta: dict[str, Any]) 
         text_table(["chain", "risk before", "risk after"], rows, right=[1, 2]),
     ]
     if delta["removed"]:
-        lines.append("No longer in the ranking:")
-        lines += [f"  {d['id']}  {d['risk_before']:.3f}  {d['path']}" for d in delta["removed"]]
+        lines.append("No longer among the chains shown (cut, or now ranked lower):")
+        lines += [_removed_line(d) for d in delta["removed"]]
     return "\n".join(lines)
 
 
