@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -337,6 +337,35 @@ def _layers_option(value: tuple[str, ...]) -> tuple[Layer, ...] | None:
 
 
 _MATURITIES = ["realized", "demonstrated", "feasible"]
+BAND_NAMES = ["low", "medium", "high", "critical"]
+
+
+def band_option(
+    *older: str,
+    dest: str,
+    help: str,
+    default: str | None = None,
+    choices: Sequence[str] = BAND_NAMES,
+) -> Callable[[F], F]:
+    """``--band BAND``, the one spelling every command uses for a risk band.
+
+    ``older`` are the spellings a command had before (``--min-band``, ``--fail-on``,
+    ``--threshold``): they keep working, as aliases, for the scripts that use them.
+    """
+    return click.option(
+        "--band",
+        *older,
+        dest,
+        type=click.Choice(list(choices), case_sensitive=False),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
+def split_commas(_ctx: click.Context, _param: click.Parameter, values: Sequence[str]) -> tuple:
+    """``--entry a,b --entry c`` -> ``("a", "b", "c")``, as ``--layer`` and ``--from`` read."""
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
 def evidence_options(*, scope: bool = True) -> Callable[[F], F]:
@@ -369,15 +398,12 @@ def evidence_options(*, scope: bool = True) -> Callable[[F], F]:
 @click.option(
     "--component",
     "components",
-    metavar="ID",
+    metavar="ID,ID",
     multiple=True,
-    help="Only these components (repeatable).",
+    callback=split_commas,
+    help="Only these components (repeatable, or comma-separated).",
 )
-@click.option(
-    "--min-band",
-    type=click.Choice(["low", "medium", "high", "critical"]),
-    help="Only findings at or above this band.",
-)
+@band_option("--min-band", dest="min_band", help="Only findings at or above this band.")
 @click.option("--top", type=click.IntRange(min=1), help="Show only the N highest-risk findings.")
 @click.option(
     "--owasp",
@@ -543,16 +569,18 @@ def _chain_options(command: F) -> F:
 @click.option(
     "--entry",
     "entry_ids",
-    metavar="ID",
+    metavar="ID,ID",
     multiple=True,
-    help="Only chains starting at these components.",
+    callback=split_commas,
+    help="Only chains starting at these components (repeatable, or comma-separated).",
 )
 @click.option(
     "--target",
     "target_ids",
-    metavar="ID",
+    metavar="ID,ID",
     multiple=True,
-    help="Only chains ending at these components.",
+    callback=split_commas,
+    help="Only chains ending at these components (repeatable, or comma-separated).",
 )
 @click.option(
     "--cross-layer-only",
@@ -868,22 +896,18 @@ def components(
 
 @main.command()
 @model_input
-@click.option(
+@band_option(
     "--threshold",
-    type=click.Choice(["medium", "high", "critical"]),
-    help="Fewest placements that bring every chain below this band (default: high).",
+    dest="band",
+    default="high",
+    choices=["medium", "high", "critical"],
+    help="The band the plan works against: every chain goes below it, or with --budget, the "
+    "chains that can reach it count.",
 )
 @click.option(
     "--budget",
     type=click.IntRange(min=1),
     help="Instead: the N placements that take the most risk below --band (exact).",
-)
-@click.option(
-    "--band",
-    type=click.Choice(["medium", "high", "critical"]),
-    default="high",
-    show_default=True,
-    help="With --budget: which chains count (those that can reach this band).",
 )
 @click.option(
     "--max-hops",
@@ -903,17 +927,17 @@ def components(
 def mitigate(
     model: SystemModel,
     catalog: Catalog,
-    threshold: str | None,
-    budget: int | None,
     band: str,
+    budget: int | None,
     max_hops: int,
     output_format: str,
     output: str | None,
 ) -> None:
     """MAESTRO step 5: where to place which controls to cut the chains.
 
-    --threshold BAND (the default, high): the fewest control placements that bring every chain
-    below BAND, proven optimal by HiGHS over the routes the search finds round by round.
+    --band BAND (default high; --threshold is the older spelling): the fewest control placements
+    that bring every chain below BAND, proven optimal by HiGHS over the routes the search finds
+    round by round.
     --budget N: the N placements that take the most risk below the band (the chains they cut,
     proven optimal by HiGHS over every route that can reach it). Only controls that act where they
     are placed (they mitigate the entry threat there or block a rule the chain uses), on
@@ -923,7 +947,7 @@ def mitigate(
     \b
     Examples:
       maestro-graph mitigate --example netmon
-      maestro-graph mitigate arch.yaml --threshold medium
+      maestro-graph mitigate arch.yaml --band medium
       maestro-graph mitigate arch.yaml --budget 3 --format json
     """
     from maestro_graph.analysis import analyze
@@ -931,11 +955,9 @@ def mitigate(
 
     analysis = analyze(model, catalog=catalog)
     if budget is not None:
-        if threshold is not None:
-            raise click.UsageError("give either --threshold or --budget, not both")
         plan = analysis.mitigate(budget=budget, band=band, max_hops=max_hops)
     else:
-        plan = analysis.mitigate(threshold=threshold or "high", max_hops=max_hops)
+        plan = analysis.mitigate(threshold=band, max_hops=max_hops)
     if output_format == "json":
         text = render.render_json(model, catalog, plan)
     elif output_format == "md":
@@ -1065,22 +1087,26 @@ def rules_show(entry_id: str, rule_dirs: tuple[str, ...]) -> None:
 @click.argument(
     "rule_dir", metavar="[DIR]", required=False, type=click.Path(file_okay=False, exists=True)
 )
-def rules_test(rule_dir: str | None) -> None:
-    """Run every propagation rule's own fixtures (built-in rules, or those of DIR).
+@_rules_option
+def rules_test(rule_dir: str | None, rule_dirs: tuple[str, ...]) -> None:
+    """Run every propagation rule's own fixtures (built-in rules, or those of your folders).
 
     Each rule must fire on its examples.fires model and stay quiet on examples.quiet.
-    Exit code 1 when a rule fails.
+    Exit code 1 when a rule fails. A folder is given with --rules DIR, as on every other
+    command, or as DIR.
 
     \b
     Examples:
       maestro-graph rules test
+      maestro-graph rules test --rules my-rules/
       maestro-graph rules test my-rules/
     """
     from maestro_graph.catalog.loader import load_rule_ids
     from maestro_graph.rule_testing import check_rules
 
-    catalog = _catalog((rule_dir,) if rule_dir else ())
-    rule_ids = load_rule_ids(rule_dir) if rule_dir else None
+    folders = tuple(dict.fromkeys((*rule_dirs, *((rule_dir,) if rule_dir else ()))))
+    catalog = _catalog(folders)
+    rule_ids = sorted({i for f in folders for i in load_rule_ids(f)}) if folders else None
     results = check_rules(catalog, rule_ids)
     failed = [r for r in results if not r.passed]
     for result in results:
@@ -1103,9 +1129,6 @@ def rules_docs(rule_dirs: tuple[str, ...], output: str | None) -> None:
     emit(render_docs(_catalog(rule_dirs)), output)
 
 
-_BAND_NAMES = ["low", "medium", "high", "critical"]
-
-
 def _max_hops_option(command: F) -> F:
     return click.option(
         "--max-hops",
@@ -1120,11 +1143,10 @@ def _max_hops_option(command: F) -> F:
 @click.argument("old_file", metavar="OLD", type=click.Path(dir_okay=False))
 @click.argument("new_file", metavar="NEW", type=click.Path(dir_okay=False))
 @_rules_option
-@click.option(
+@band_option(
     "--min-band",
-    type=click.Choice(_BAND_NAMES, case_sensitive=False),
+    dest="min_band",
     default="low",
-    show_default=True,
     help="Compare chains at or above this band (on either side).",
 )
 @_max_hops_option
@@ -1195,11 +1217,10 @@ def diff(
 
 @main.command()
 @model_input
-@click.option(
+@band_option(
     "--min-band",
-    type=click.Choice(_BAND_NAMES, case_sensitive=False),
+    dest="min_band",
     default="medium",
-    show_default=True,
     help="Accept the chains at or above this band.",
 )
 @click.option(
@@ -1329,11 +1350,10 @@ def _baseline_summary(result: Baseline, previous: Baseline | None, band: str) ->
     type=click.Path(dir_okay=False),
     help="The baseline file (written by maestro-graph baseline).",
 )
-@click.option(
+@band_option(
     "--fail-on",
-    type=click.Choice(_BAND_NAMES, case_sensitive=False),
+    dest="fail_on",
     default="high",
-    show_default=True,
     help="Fail on chains at or above this band that the baseline does not accept.",
 )
 @_max_hops_option

@@ -10,7 +10,7 @@
 # the script text, so a file name cannot inject shell code):
 #   INPUT_MODEL     the model file (required)
 #   INPUT_BASELINE  the baseline file (default maestro-baseline.yaml)
-#   INPUT_BAND      check --fail-on: the band at or above which an unaccepted chain fails (default high)
+#   INPUT_BAND      check --band: the band at or above which an unaccepted chain fails (default high)
 #   INPUT_RULES     rule folders, separated by spaces or newlines: one --rules each
 #   INPUT_ARGS      more options of check, separated by spaces (not --format or -o)
 #   INPUT_SARIF     where to write the SARIF log (default maestro-graph.sarif; empty: none)
@@ -78,7 +78,7 @@ check() {
     fi
     # The options every run shares. Folders and extra options are split on blanks and never
     # globbed; the model comes last, after --, so a name starting with - is still a file.
-    set -- --baseline "${INPUT_BASELINE:-maestro-baseline.yaml}" --fail-on "${INPUT_BAND:-high}"
+    set -- --baseline "${INPUT_BASELINE:-maestro-baseline.yaml}" --band "${INPUT_BAND:-high}"
     set -f
     for folder in ${INPUT_RULES:-}; do
         set -- "$@" --rules "$folder"

@@ -525,7 +525,7 @@ def test_unknown_fail_on_band_exits_2(run_cli, tmp_path):
     run_cli("baseline", "--example", "netmon", "-o", path)
     result = run_cli("check", "--example", "netmon", "--baseline", path, "--fail-on", "severe")
     assert result.exit_code == 2
-    assert "Invalid value for '--fail-on'" in result.output
+    assert "Invalid value for '--band' / '--fail-on'" in result.output
     assert (
         run_cli("check", "--example", "netmon", "--baseline", path, "--fail-on", "HIGH").exit_code
         == 0

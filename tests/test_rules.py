@@ -119,6 +119,8 @@ def test_user_rule_folder_runs_its_fixtures(tmp_path, run_cli):
     result = run_cli("rules", "test", folder)
     assert result.exit_code == 0, result.output
     assert "ok    memo-steers-plan" in result.output and "1 passed, 0 failed" in result.output
+    # --rules DIR, as every other command takes a folder, runs the same fixtures.
+    assert run_cli("rules", "test", "--rules", folder).output == result.output
 
 
 def test_a_rule_that_does_not_fire_fails(tmp_path, run_cli):
