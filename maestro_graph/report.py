@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from maestro_graph.analysis import DEFAULT_MAX_HOPS, GATE_MAX_HOPS
 from maestro_graph.api import EXAMPLES_DIR
 from maestro_graph.layers import Layer
+from maestro_graph.render.chains import describe_query
 from maestro_graph.render.diagram import render_mermaid
 from maestro_graph.render.text import markdown_table
+from maestro_graph.risk import Band, band_floor
 
 if TYPE_CHECKING:
     from maestro_graph.analysis import Analysis
@@ -94,7 +98,7 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
         Draw the figures (matplotlib); without them the report is text and tables only.
     """
     model, catalog = analysis.model, analysis.catalog
-    chains = list(analysis.paths(top=top))
+    chains = analysis.paths(top=top)
     drawn = _figures(analysis, chains) if figures else {}
     blocks: list[Block] = [
         Heading(1, f"MAESTRO threat model: {model.name}"),
@@ -181,10 +185,7 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
     # 3. cross-layer chains and the matrix
     blocks += [
         Heading(2, "3. Cross-layer attack chains"),
-        Paragraph(
-            f"The {len(chains)} highest-risk chains (cross-layer, best per entry/target "
-            "pair, at most 6 hops)."
-        ),
+        Paragraph(f"The {len(chains)} highest-risk chains ({describe_query(chains.query)})."),
         Paragraph(
             "evidence: the strongest ATLAS maturity on the chain (a step with no technique "
             "marked *; predicted when no realized or demonstrated technique backs any step). "
@@ -245,12 +246,14 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
         blocks.append(Figure("heatmap", "Layer propagation heatmap.", drawn["heatmap"]))
 
     # 4. risk
-    bands = Counter(c.band.value for c in analysis.gate_chains("low"))
+    bands = Counter(c.band.value for c in analysis.gate_chains("low", max_hops=GATE_MAX_HOPS))
+    floors = ", ".join(f"{band.value} from {band_floor(band):g}" for band in list(Band)[1:])
     blocks += [
         Heading(2, "4. Risk assessment"),
         Paragraph(
-            "Risk = likelihood x impact; bands from the 5x5 matrix. "
-            "Chains per band (best per entry/target pair): "
+            f"Risk = likelihood x impact; the band is a range of the risk itself ({floors}). "
+            "Chains per band, counting the best chain of each entry/target pair within "
+            f"{GATE_MAX_HOPS} hops (the set `baseline` accepts and `check` judges): "
             + ", ".join(
                 f"{band} {bands.get(band, 0)}" for band in ("critical", "high", "medium", "low")
             )
@@ -263,7 +266,10 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
         )
 
     # 5. mitigation
-    plan = analysis.mitigate(threshold="high")
+    plan = analysis.mitigate(threshold="high", max_hops=DEFAULT_MAX_HOPS)
+    counted = [
+        band for band in ("critical", "high", "medium", "low") if Band(band).rank >= plan.band.rank
+    ]
     blocks += [
         Heading(2, "5. Mitigation planning"),
         Paragraph(
@@ -285,12 +291,15 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
                 for n, r in enumerate(plan.recommendations, start=1)
             ),
         ),
+        Paragraph(
+            f"Routes at or above {plan.band.value} within {DEFAULT_MAX_HOPS} hops, before and "
+            "after the plan. This counts routes, not entry/target pairs as section 4 does: the "
+            "plan must cut every route, since a second-best route of a pair left above the "
+            "band would keep the pair there; so the counts of the two sections differ."
+        ),
         Table(
-            ("band", "before", "after"),
-            tuple(
-                (band, plan.before.counts[band], plan.after.counts[band])
-                for band in ("critical", "high", "medium", "low")
-            ),
+            ("band", "routes before", "routes after"),
+            tuple((band, plan.before.counts[band], plan.after.counts[band]) for band in counted),
         ),
     ]
 
@@ -304,7 +313,7 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
         ),
         Code(
             f"maestro-graph baseline {source} -o maestro-baseline.yaml\n"
-            f"maestro-graph check {source} --baseline maestro-baseline.yaml --fail-on high",
+            f"maestro-graph check {source} --baseline maestro-baseline.yaml --band high",
             "console",
         ),
     ]
@@ -396,10 +405,27 @@ _CSS = " ".join(
         "h1{border-bottom:2px solid #444}h2{border-bottom:1px solid #ccc;margin-top:2em}",
         "table{border-collapse:collapse;margin:1em 0;font-size:.9em}",
         "th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}",
-        "th{background:#f0f0f0}pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em}",
+        "th{background:#f0f0f0}td{overflow-wrap:anywhere}",
+        # Explanations wrap rather than scroll, so every ATLAS line can be read and printed; a
+        # wrapped line hangs under its own indentation (see _code_lines).
+        "pre{background:#f7f7f7;padding:.8em;font-size:.85em;white-space:pre-wrap;",
+        "overflow-wrap:anywhere}pre .l{display:block;padding-left:calc(var(--i)*1ch + 4ch);",
+        "text-indent:-4ch}",
         "figure{margin:1em 0}figure img{max-width:100%}figcaption{color:#555;font-size:.9em}",
+        "@media print{body{max-width:none;margin:0;font-size:10pt}pre{font-size:8pt}",
+        "h2,h3{break-after:avoid}tr,figure,img{break-inside:avoid}}",
     ]
 )
+
+
+def _code_lines(text: str) -> str:
+    """A code block's lines as hanging-indent spans: a line too long for the page wraps under
+    its own indentation instead of back at the margin."""
+    return "".join(
+        f'<span class="l" style="--i:{len(line) - len(line.lstrip(" "))}">'
+        f"{html.escape(line.lstrip(' ')) or ' '}</span>"
+        for line in text.split("\n")
+    )
 
 
 def to_html(blocks: list[Block]) -> str:
@@ -412,9 +438,9 @@ def to_html(blocks: list[Block]) -> str:
     ]
     for block in blocks:
         if isinstance(block, Heading):
-            anchor = html.escape(
-                block.text.lower().split(" (")[0].replace(" ", "-").replace(".", "")
-            )
+            # GitHub-style slugs: letters, digits and hyphens only, so #chain-2 links work.
+            words = re.sub(r"[^a-z0-9 -]", "", block.text.lower().split(" (")[0])
+            anchor = words.strip().replace(" ", "-")
             parts.append(
                 f'<h{block.level} id="{anchor}">{html.escape(block.text)}</h{block.level}>'
             )
@@ -430,7 +456,7 @@ def to_html(blocks: list[Block]) -> str:
         elif isinstance(block, Code):
             if block.language == "mermaid":
                 continue  # the HTML report shows the drawn figure instead
-            parts.append(f"<pre><code>{html.escape(block.text)}</code></pre>")
+            parts.append(f"<pre><code>{_code_lines(block.text)}</code></pre>")
         elif isinstance(block, Figure) and block.png is not None:
             data = base64.b64encode(block.png).decode("ascii")
             parts.append(

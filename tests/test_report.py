@@ -94,3 +94,37 @@ def test_progress_is_shown_only_for_long_work(capsys):
     large = mg.analyze(mg.SystemModel.model_validate(generate(2_000)))
     large.paths(top=1)
     assert "building the attack graph (2,000 components)" in capsys.readouterr().err
+
+
+def _section(text: str, number: int) -> str:
+    start = text.index(f"## {number}.")
+    return text[start : text.index(f"## {number + 1}.", start)]
+
+
+def test_sections_4_and_5_say_what_they_count():
+    analysis = mg.analyze(mg.example("netmon"))
+    text = to_markdown(build_report(analysis, top=5, figures=False))
+    risk, plan = _section(text, 4), _section(text, 5)
+    assert "best chain of each entry/target pair within 6 hops" in risk
+    high_pairs = len(analysis.gate_chains("high"))
+    assert f"high {high_pairs}," in risk
+    # Section 5 counts routes: say so, and show the routes at or above the plan's band only.
+    assert "This counts routes, not entry/target pairs as section 4 does" in plan
+    assert "| band | routes before | routes after |" in plan
+    assert "| medium |" not in plan and "| high |" in plan
+    # Section 3 describes the search it shows, not a fixed text.
+    assert "(any layer mix; best chain per route; at most 14 hops)" in _section(text, 3)
+
+
+def test_html_explanations_wrap_and_print():
+    from maestro_graph.report import to_html
+
+    analysis = mg.analyze(mg.example("netmon"))
+    page = to_html(build_report(analysis, top=3, figures=False))
+    assert "white-space:pre-wrap" in page and "@media print" in page
+    assert "overflow-x:auto" not in page  # nothing scrolls sideways
+    explanation = analysis.paths(top=1)[0].explain()
+    atlas = next(line for line in explanation.splitlines() if "ATLAS:" in line)
+    indent = len(atlas) - len(atlas.lstrip())
+    # Each line is kept whole, with its indentation as a hanging indent.
+    assert f'<span class="l" style="--i:{indent}">{atlas.strip()}</span>' in page
