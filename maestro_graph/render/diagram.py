@@ -8,8 +8,10 @@ GitHub Markdown; DOT renders with Graphviz (``dot -Tsvg``).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 
 from maestro_graph.flows import FLOW_COLORS
 from maestro_graph.layers import Layer
@@ -45,12 +47,45 @@ def chain_hops(chains: Sequence[Chain]) -> dict[tuple[str, str, FlowKind], list[
     return hops
 
 
+def compact_hops(labels: Sequence[str], per_line: int = 3) -> str:
+    """Hop labels grouped by chain, a few chains per line: a label stays small enough for
+    Graphviz to place it clear of the others.
+
+    Examples
+    --------
+    >>> compact_hops(["#3.4", "#3.5", "#4.4", "#10.2", "#10.3", "#12.1"])
+    '#3.4-5 #4.4 #10.2-3\\n#12.1'
+    """
+    by_chain: dict[str, list[int]] = {}
+    for label in labels:
+        rank, hop = label.lstrip("#").split(".")
+        by_chain.setdefault(rank, []).append(int(hop))
+    parts = []
+    for rank, hops in by_chain.items():
+        runs: list[list[int]] = []
+        for hop in sorted(hops):
+            if runs and hop == runs[-1][-1] + 1:
+                runs[-1].append(hop)
+            else:
+                runs.append([hop])
+        spans = ",".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs)
+        parts.append(f"#{rank}.{spans}")
+    return "\n".join(" ".join(parts[i : i + per_line]) for i in range(0, len(parts), per_line))
+
+
 def _dot_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def render_dot(model: SystemModel, chains: Sequence[Chain] = ()) -> str:
     """The architecture as a Graphviz digraph, chains highlighted.
+
+    Each layer is one row, L7 at the top down to L1 (L6, vertical in MAESTRO, in its own row
+    between L7 and L5): a row's components share a rank inside the layer's cluster, and
+    invisible edges stack the rows in layer order, so clusters come in order and never
+    overlap. Flows do not move the rows (``constraint=false``). Only the flows the chains travel
+    carry a label, their hop numbers as an external label that Graphviz places clear of the
+    others; every flow's kind is its colour and line, given once in the legend.
 
     Examples
     --------
@@ -60,54 +95,82 @@ def render_dot(model: SystemModel, chains: Sequence[Chain] = ()) -> str:
     'digraph maestro {'
     """
     hops = chain_hops(chains)
-    on_chain = {c for chain in chains for c in (s.component for s in chain.steps)}
-    entries = {c.id for c in model.entry_components()}
     title = model.name + (" - highlighted: " + ", ".join(c.id for c in chains) if chains else "")
     lines = [
         "digraph maestro {",
-        f"  label={_dot_quote(title)};",
-        '  labelloc="t"; rankdir="TB"; compound=true; newrank=true;',
+        f"  label={_dot_legend(title, model)};",
+        '  labelloc="t"; rankdir="TB"; newrank=true; forcelabels=true;',
+        "  nodesep=0.35; ranksep=0.7;",
         '  node [shape=box, style="rounded,filled", fillcolor="#ffffff",',
         '        fontname="Helvetica", fontsize=10];',
         '  edge [fontname="Helvetica", fontsize=8];',
     ]
-    by_layer = model.components_by_layer()
-    for layer in LAYER_ORDER:
-        members = by_layer[layer]
-        if not members:
-            continue
+    rows = [
+        (layer, members) for layer in LAYER_ORDER if (members := model.components_by_layer()[layer])
+    ]
+    lines += _dot_rows(model, chains, rows)
+    for upper, lower in pairwise(rows):
+        # Orders the rows: one invisible edge from a row to the next below it.
+        source, target = _dot_quote(upper[1][0].id), _dot_quote(lower[1][0].id)
+        lines.append(f"  {source} -> {target} [style=invis, weight=100];")
+    lines += [_dot_flow(flow, hops.get(flow.key)) for flow in model.flows]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _dot_rows(
+    model: SystemModel, chains: Sequence[Chain], rows: Sequence[tuple[Layer, Sequence]]
+) -> list[str]:
+    """One cluster per layer, its components on one rank."""
+    on_chain = {c for chain in chains for c in (s.component for s in chain.steps)}
+    entries = {c.id for c in model.entry_components()}
+    lines: list[str] = []
+    for layer, members in rows:
         lines.append(f"  subgraph cluster_{layer.value} {{")
-        lines.append(f"    label={_dot_quote(layer.info.label)};")
+        lines.append(f"    label={_dot_quote(layer.info.label)}; labeljust=l;")
         lines.append('    style=filled; fillcolor="#f4f4f4"; color="#bbbbbb";')
+        lines.append("    rank=same;")
         for component in members:
-            label = component.name + "\n(" + component.kind + ")"
-            attributes = [f"label={_dot_quote(label)}"]
+            attributes = [
+                f"label={_dot_quote(component.name + chr(10) + '(' + component.kind + ')')}"
+            ]
             if component.id in entries:
                 attributes += ['color="#d62728"', "penwidth=2", 'xlabel="entry"']
             if component.id in on_chain:
                 attributes.append('fillcolor="#fde0dd"')
             lines.append(f"    {_dot_quote(component.id)} [{', '.join(attributes)}];")
         lines.append("  }")
-    for flow in model.flows:
-        colour, style = FLOW_STYLES[flow.kind]
-        labels = hops.get(flow.key)
-        attributes = [
-            f"label={_dot_quote(flow.kind.value + (' ' + ' '.join(labels) if labels else ''))}"
+    return lines
+
+
+def _dot_flow(flow: Flow, labels: list[str] | None) -> str:
+    colour, style = FLOW_STYLES[flow.kind]
+    attributes = ["constraint=false"]
+    if labels:
+        attributes += [
+            f"xlabel={_dot_quote(compact_hops(labels))}",
+            f'color="{HIGHLIGHT}"',
+            f'fontcolor="{HIGHLIGHT}"',
+            "penwidth=3",
+            "style=solid",
         ]
-        if labels:
-            attributes += [
-                f'color="{HIGHLIGHT}"',
-                f'fontcolor="{HIGHLIGHT}"',
-                "penwidth=3",
-                "style=solid",
-            ]
-        else:
-            attributes += [f'color="{colour}"', f"style={style}"]
-        lines.append(
-            f"  {_dot_quote(flow.source)} -> {_dot_quote(flow.target)} [{', '.join(attributes)}];"
-        )
-    lines.append("}")
-    return "\n".join(lines)
+    else:
+        attributes += [f'color="{colour}"', f"style={style}"]
+    return f"  {_dot_quote(flow.source)} -> {_dot_quote(flow.target)} [{', '.join(attributes)}];"
+
+
+def _dot_legend(title: str, model: SystemModel) -> str:
+    """The graph label: the title, then each flow kind the model uses in its colour and line."""
+    used = [kind for kind in FlowKind if any(f.kind is kind for f in model.flows)]
+    marks = {"solid": "&#9472;&#9472;", "dashed": "- -", "dotted": "&#183; &#183;"}
+    legend = " &#160; ".join(
+        f'<font color="{FLOW_STYLES[k][0]}">{marks[FLOW_STYLES[k][1]]} {k.value}</font>'
+        for k in used
+    )
+    return (
+        f'<{html.escape(title)}<br/><font point-size="9">flows: {legend} &#160; '
+        f'<font color="{HIGHLIGHT}">&#9473;&#9473; on a chain (#rank.hop)</font></font>>'
+    )
 
 
 def _mermaid_id(component_id: str) -> str:
