@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from maestro_graph.explorer import Explorer
+
 #: Most transitions a chain may have unless the caller says otherwise.
 DEFAULT_MAX_HOPS = 14
 #: The gate (check, baseline, diff) enumerates every chain above a band, not a top N, so it keeps
@@ -509,7 +511,7 @@ class Analysis:
         try:
             band = Band.parse(min_band)
         except ValueError as error:
-            raise MaestroInputError.single("min_band (--fail-on)", None, str(error)) from None
+            raise MaestroInputError.single("min_band (--band)", None, str(error)) from None
         # Every chain is judged, stages included: a gate must not let a short chain through
         # because a longer one goes on from it.
         query = self.query(
@@ -825,6 +827,50 @@ class Analysis:
         raise MaestroInputError.single(
             "kind", None, f"unknown kind {kind!r}; valid kinds: chains, threats"
         )
+
+    # -- the interactive explorer (one HTML page) ----------------------------------------
+    def explore(
+        self,
+        *,
+        top: int = 50,
+        threshold: Band | str | None = None,
+        max_hops: int = DEFAULT_MAX_HOPS,
+    ) -> Explorer:
+        """The interactive chain explorer: one self-contained HTML page, shown inline in
+        Jupyter and written with ``.write(path)``.
+
+        Parameters
+        ----------
+        top : int, default 50
+            How many ranked chains the page lists (as :meth:`paths`).
+        threshold : band, optional
+            The band the mitigation plan brings every chain below (default ``high``, as
+            :meth:`mitigate`); its placements are the page's toggles.
+        max_hops : int
+            The hop bound of the chains, the layer matrix and the plan.
+
+        Returns
+        -------
+        Explorer
+            ``.html`` (the page), ``.write(path)``, and ``_repr_html_`` for Jupyter.
+
+        Raises
+        ------
+        MaestroInputError
+            For ``top`` below 1, a hop bound out of range or an unknown band.
+
+        Examples
+        --------
+        >>> import maestro_graph as mg
+        >>> explorer = mg.analyze(mg.example("netmon")).explore(top=5)
+        >>> explorer.html.startswith("<!DOCTYPE html>")
+        True
+        """
+        # The explorer renders (the right end of the pipeline), so it is imported when used.
+        from maestro_graph.explorer import Explorer, render_explorer
+
+        self.query(top=top, max_hops=max_hops)  # the same checks and messages as paths()
+        return Explorer(render_explorer(self, top=top, threshold=threshold, max_hops=max_hops))
 
     def reach(self) -> list[ComponentReach]:
         """Exposure (entry components reaching it) and blast radius (components it reaches)."""
