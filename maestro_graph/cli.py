@@ -1007,6 +1007,62 @@ def report(
     emit(to_html(blocks) if as_html else to_markdown(blocks), output)
 
 
+@main.command()
+@model_input
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="How many ranked chains the page lists.",
+)
+@band_option(
+    dest="band",
+    default="high",
+    choices=["medium", "high", "critical"],
+    help="The band the page's mitigation plan brings every chain below; its placements are "
+    "the page's toggles.",
+)
+@click.option(
+    "--max-hops",
+    type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
+    default=DEFAULT_MAX_HOPS,
+    show_default=True,
+    help="Most transitions in a chain (chains, matrix and plan).",
+)
+@output_option
+def explore(
+    model: SystemModel,
+    catalog: Catalog,
+    top: int,
+    band: str,
+    max_hops: int,
+    output: str | None,
+) -> None:
+    """The interactive chain explorer: one self-contained HTML page, no server, no network.
+
+    The layered architecture with the ranked chains beside it: select a chain to see its hops
+    in order, each with its rule, flow, likelihood, ATLAS techniques and the controls that cut
+    it; filter by entry, target, layers, band, evidence or text; click a cell of the layer
+    matrix; switch the mitigation plan's placements on and off to see what they cut. Every
+    number comes from the engine when the page is written; the same model writes the same file.
+
+    \b
+    Keys: j/k or arrows move through the chains, Enter selects, / searches, Esc clears.
+
+    \b
+    Examples:
+      maestro-graph explore --example netmon -o explorer.html
+      maestro-graph explore architecture.yaml -o explorer.html --top 100 --band medium
+    """
+    from maestro_graph.analysis import analyze
+
+    page = analyze(model, catalog=catalog).explore(top=top, threshold=band, max_hops=max_hops)
+    emit(page.html, output)
+    if output and output != "-":
+        click.echo(f"open {output} in a browser (it needs no server and loads nothing)", err=True)
+
+
 @main.group()
 def rules() -> None:
     """Browse the catalog: threats, controls, kinds and ATLAS techniques.

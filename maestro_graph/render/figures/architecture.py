@@ -322,7 +322,7 @@ _CANDIDATE_RADS = (0.07, -0.07, 0.2, -0.2, 0.34, -0.34, 0.5, -0.5)
 _SAMPLES = np.linspace(0.05, 0.95, 31)
 
 
-class _Router:
+class FlowRouter:
     """Chooses each arrow's curvature so that it crosses as few other boxes as it can.
 
     Every candidate curvature (in a fixed order) is sampled along its curve; the first one with
@@ -419,7 +419,7 @@ def _curve_point(
     return (u * u * x1 + 2 * t * u * cx + t * t * x2, u * u * y1 + 2 * t * u * cy + t * t * y2)
 
 
-def _signed(source: str, target: str, rad: float) -> float:
+def signed_bend(source: str, target: str, rad: float) -> float:
     """arc3 curvature flips with direction: ``rad`` is given for the pair in id order."""
     return rad if source < target else -rad
 
@@ -429,7 +429,7 @@ def _draw_flows(
     model: SystemModel,
     layout: ArchitectureLayout,
     patches: dict[str, FancyBboxPatch],
-    router: _Router,
+    router: FlowRouter,
     faded: bool,
 ) -> None:
     pairs: dict[tuple[str, str], list[tuple[str, str, int]]] = defaultdict(list)
@@ -450,7 +450,7 @@ def _draw_flows(
                 layout,
                 source,
                 target,
-                _signed(source, target, rad),
+                signed_bend(source, target, rad),
                 arrowstyle="-|>,head_length=0.55,head_width=0.28",
                 mutation_scale=9,
                 color=FADED if faded else colour,
@@ -514,7 +514,7 @@ def _draw_chains(
     ax: Axes,
     layout: ArchitectureLayout,
     patches: dict[str, FancyBboxPatch],
-    router: _Router,
+    router: FlowRouter,
     chains: Sequence[Chain],
 ) -> None:
     """Hops as thick arrows, then the start labels where no hop arrives, then the numbers
@@ -533,7 +533,7 @@ def _draw_chains(
             key = (min(a, b), max(a, b))
             rad = router.single(a, b, used[key])
             used[key].append(rad)
-            signed = _signed(a, b, rad)
+            signed = signed_bend(a, b, rad)
             _arrow(
                 ax,
                 patches,
@@ -681,7 +681,7 @@ def plot_architecture(
             )
             for c in sorted(model.components, key=lambda c: c.id)
         }
-        router = _Router(layout)
+        router = FlowRouter(layout)
         _draw_flows(ax, model, layout, patches, router, faded=bool(chains))
         if chains:
             _draw_chains(ax, layout, patches, router, chains)
