@@ -14,13 +14,19 @@ entry-only view is ``paths --from LAYER``.
 Both halves take one pass per row, not one per cell: the pair counts propagate a bitset of the
 row's breached components along every transition, hop by hop (vectorised with NumPy), and one
 chain search per row keeps the best chain per final layer
-(:func:`~maestro_graph.ranking.best_per_target_layer`).
+(:func:`~maestro_graph.ranking.best_per_target_layer`). On a large graph the two halves run side
+by side: the count in a worker process, the searches here.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from concurrent.futures import ThreadPoolExecutor
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,7 +118,9 @@ def _step(
         return states[:0], rows[:0]
     targets = arrays.targets[active]
     run_starts = np.flatnonzero(np.r_[True, targets[1:] != targets[:-1]])
-    return targets[run_starts], np.bitwise_or.reduceat(rows[held[active]], run_starts, axis=0)
+    # ``take`` gathers rows faster than fancy indexing does.
+    gathered = np.take(rows, held[active], axis=0)
+    return targets[run_starts], np.bitwise_or.reduceat(gathered, run_starts, axis=0)
 
 
 def _merge(states: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,7 +135,7 @@ def _merge(states: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def _news(states: np.ndarray, rows: np.ndarray, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The bits of ``rows`` not yet in ``held`` at their states, without the empty rows."""
-    rows = rows & ~held[states]
+    rows = rows & ~np.take(held, states, axis=0)
     keep = rows.any(axis=1)
     return states[keep], rows[keep]
 
@@ -179,34 +187,81 @@ def reachable_pairs(graph: AttackGraph, max_hops: int) -> dict[tuple[Layer, Laye
     >>> all(count > 0 for count in counts.values()) and len(counts) <= 49
     True
     """
-    if not graph.states:
-        return {}
-    arrays = _arrays(graph)
-    layers = list(Layer)
-    likely = np.array([state.likelihood > 0 for state in graph.states])
-    chunk = max(64, (_BLOCK_BYTES // max(1, len(graph.transitions))) // 8 * 64)
-    jobs = []
-    for home in range(len(layers)):
-        breached = np.bincount(
-            arrays.state_component[likely & (arrays.state_layer == home)],
-            minlength=len(arrays.component_ids),
-        )
-        row = np.flatnonzero(breached)
-        jobs += [(home, row[first : first + chunk]) for first in range(0, len(row), chunk)]
-    # NumPy releases the GIL in its gathers and reductions: rows run side by side on the cores.
-    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1) or 1) as pool:
-        results = list(
-            pool.map(lambda job: _count_chunk(arrays, job[1], likely, job[0], max_hops), jobs)
-        )
-    per_row = np.zeros((len(layers), len(layers)), dtype=np.int64)
-    for (home, _), per_target in zip(jobs, results, strict=True):
-        per_row[home] += per_target
-    return {
-        (layers[home], layers[target]): int(per_row[home, target])
-        for home in range(len(layers))
-        for target in range(len(layers))
-        if per_row[home, target]
-    }
+    return _PairCount(graph, max_hops, None).result()
+
+
+#: Transitions from which :func:`layer_matrix` counts pairs in a worker process while it searches
+#: for the cells' chains: below this, starting the process costs more than it saves.
+PARALLEL_FROM_TRANSITIONS = 50_000
+
+
+@contextmanager
+def _pair_worker(graph: AttackGraph) -> Iterator[Executor | None]:
+    """A process to count pairs in beside this one's searches, or None to count them here.
+
+    NumPy keeps the GIL in the gathers and reductions of the count, so threads would take turns;
+    a forked process runs on the other core. It is used only where forking is safe: on Linux,
+    with no other thread alive that could hold a lock the child would inherit.
+    """
+    if (
+        len(graph.transitions) < PARALLEL_FROM_TRANSITIONS
+        or (os.cpu_count() or 1) < 2
+        or not sys.platform.startswith("linux")
+        or threading.active_count() > 1
+    ):
+        yield None
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        yield pool
+
+
+class _PairCount:
+    """The pair count of :func:`reachable_pairs`, started on ``pool`` if one is given."""
+
+    def __init__(self, graph: AttackGraph, max_hops: int, pool: Executor | None) -> None:
+        self.max_hops = max_hops
+        self.jobs: list[tuple[int, np.ndarray]] = []
+        self.future: Future[list[np.ndarray]] | None = None
+        if not graph.states:
+            return
+        self.arrays = _arrays(graph)
+        self.likely = np.array([state.likelihood > 0 for state in graph.states])
+        chunk = max(64, (_BLOCK_BYTES // max(1, len(graph.transitions))) // 8 * 64)
+        for home in range(len(Layer)):
+            breached = np.bincount(
+                self.arrays.state_component[self.likely & (self.arrays.state_layer == home)],
+                minlength=len(self.arrays.component_ids),
+            )
+            row = np.flatnonzero(breached)
+            self.jobs += [(home, row[first : first + chunk]) for first in range(0, len(row), chunk)]
+        if pool is not None:
+            self.future = pool.submit(_count_jobs, self.arrays, self.likely, self.jobs, max_hops)
+
+    def result(self) -> dict[tuple[Layer, Layer], int]:
+        """Wait for the count; the pairs per (start layer, final layer), zero counts left out."""
+        if not self.jobs:
+            return {}
+        if self.future is not None:
+            results = self.future.result()
+        else:
+            results = _count_jobs(self.arrays, self.likely, self.jobs, self.max_hops)
+        layers = list(Layer)
+        per_row = np.zeros((len(layers), len(layers)), dtype=np.int64)
+        for (home, _), per_target in zip(self.jobs, results, strict=True):
+            per_row[home] += per_target
+        return {
+            (layers[home], layers[target]): int(per_row[home, target])
+            for home in range(len(layers))
+            for target in range(len(layers))
+            if per_row[home, target]
+        }
+
+
+def _count_jobs(
+    arrays: _Arrays, likely: np.ndarray, jobs: list[tuple[int, np.ndarray]], max_hops: int
+) -> list[np.ndarray]:
+    return [_count_chunk(arrays, components, likely, home, max_hops) for home, components in jobs]
 
 
 def _count_chunk(
@@ -260,25 +315,40 @@ def layer_matrix(
     >>> len(cells), all(cell.chain is None for cell in cells if not cell.pairs)
     (49, True)
     """
-    pairs = reachable_pairs(graph, max_hops)
     groups = sibling_groups(graph)
+    with _pair_worker(graph) as worker:
+        counting = _PairCount(graph, max_hops, worker)
+        best = {
+            source: _best_of_row(graph, source, max_hops, evidence, evidence_on) for source in Layer
+        }
+        pairs = counting.result()
     cells = []
     for source in Layer:
-        reached = [target for target in Layer if pairs.get((source, target), 0)]
-        query = ChainQuery(
-            max_hops=max_hops,
-            source_layers=frozenset({source}),
-            assume_breach=True,
-            fold_stages=False,
-            evidence=evidence,
-            evidence_on=evidence_on,
-        )
-        best = best_per_target_layer(graph, query, reached) if reached else {}
         for target in Layer:
-            path = best.get(target)
+            count = pairs.get((source, target), 0)
+            path = best[source].get(target) if count else None
             chain = None
             if path is not None:
                 variants = chain_variants(graph, path, groups)
                 chain = make_chain(graph, path, 1, assumed_breach=True, variants=variants)
-            cells.append(MatrixCell(source, target, chain, pairs.get((source, target), 0)))
+            cells.append(MatrixCell(source, target, chain, count))
     return cells
+
+
+def _best_of_row(
+    graph: AttackGraph,
+    source: Layer,
+    max_hops: int,
+    evidence: Maturity | None,
+    evidence_on: EvidenceScope,
+) -> dict[Layer, tuple[int, ...]]:
+    """The best chain from a breach on ``source`` to each layer (state-index paths)."""
+    query = ChainQuery(
+        max_hops=max_hops,
+        source_layers=frozenset({source}),
+        assume_breach=True,
+        fold_stages=False,
+        evidence=evidence,
+        evidence_on=evidence_on,
+    )
+    return best_per_target_layer(graph, query, Layer)

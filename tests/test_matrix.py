@@ -3,6 +3,8 @@ for the pair counts, and one chain search per cell for the best chains."""
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections import deque
 
 import pytest
@@ -10,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import maestro_graph as mg
+from maestro_graph import matrix as matrix_module
 from maestro_graph.catalog.types import Maturity
 from maestro_graph.layers import Layer
 from maestro_graph.matrix import layer_matrix, reachable_pairs
@@ -130,3 +133,29 @@ def test_matrix_in_markdown_has_every_layer_pair(run_cli):
     rows = [line for line in result.output.splitlines() if line.startswith("| L")]
     assert len(rows) >= 7 and all(row.count("|") == 9 for row in rows[:7])
     assert "| from | to | risk | best chain |" in result.output
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker process forks")
+def test_the_worker_process_counts_what_this_process_counts(monkeypatch):
+    graph = mg.analyze(mg.example("multi-agent")).attack_graph
+    here = layer_matrix(graph, max_hops=8)
+    monkeypatch.setattr(matrix_module, "PARALLEL_FROM_TRANSITIONS", 0)
+    if threading.active_count() > 1:
+        pytest.skip("another test left a thread running: the matrix counts without forking")
+    with matrix_module._pair_worker(graph) as worker:
+        assert worker is not None
+    assert layer_matrix(graph, max_hops=8) == here
+
+
+def test_no_worker_while_another_thread_runs(monkeypatch):
+    graph = mg.analyze(mg.example("netmon")).attack_graph
+    monkeypatch.setattr(matrix_module, "PARALLEL_FROM_TRANSITIONS", 0)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        with matrix_module._pair_worker(graph) as worker:
+            assert worker is None
+    finally:
+        release.set()
+        other.join()
