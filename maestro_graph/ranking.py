@@ -771,13 +771,26 @@ def start_states(graph: AttackGraph, query: ChainQuery) -> list[int]:
     chains from upstream, which tell where the attacker really starts.
     """
     if query.assume_breach:
-        return [state.index for state in graph.states if state.likelihood > 0]
+        by_layer = graph.memo.get("breach-starts")
+        if by_layer is None:
+            by_layer = graph.memo["breach-starts"] = _breach_starts(graph)
+        layers = by_layer if query.source_layers is None else query.source_layers
+        return sorted(index for layer in layers for index in by_layer.get(layer, ()))
     if folds_stages(query) and query.entry_ids is None:
         upstream = graph.memo.get("reached-from-upstream")
         if upstream is None:
             upstream = graph.memo["reached-from-upstream"] = reached_from_upstream(graph)
         return [index for index in graph.entry_states if index not in upstream]
     return list(graph.entry_states)
+
+
+def _breach_starts(graph: AttackGraph) -> dict[Layer, list[int]]:
+    """Per layer, the states a breach there may start from (those with a likelihood)."""
+    by_layer: dict[Layer, list[int]] = {}
+    for state in graph.states:
+        if state.likelihood > 0:
+            by_layer.setdefault(state.component.layer, []).append(state.index)
+    return by_layer
 
 
 #: How many steps back an upstream entry is looked for.
@@ -1293,20 +1306,18 @@ def best_per_target_layer(
     query = replace(query, fold_stages=False, target_layers=wanted)
     space = search_space(graph, query)
     ordered = sorted(wanted, key=list(Layer).index)
-    to_sink = [
-        _search_ends(graph, replace(query, target_layers=frozenset({layer})))[2]
-        for layer in ordered
-    ]
+    sinks = _sinks_by_cost(graph, query, ordered)
     floor = -math.log(query.min_risk / _IMPACT_SCALE) if query.min_risk > 0 else math.inf
     bounds = [floor] * len(ordered)
 
     def hope(cost: float, state: int) -> float:
-        best = math.inf
-        for costs, bound in zip(to_sink, bounds, strict=True):
-            estimate = cost + costs[state]
-            if estimate <= bound + _COST_SLACK and estimate < best:
-                best = estimate
-        return best
+        # Cheapest layer first: the first one whose best the chain could still beat is the most
+        # hopeful.
+        for sink_cost, slot in sinks[state]:
+            estimate = cost + sink_cost
+            if estimate <= bounds[slot] + _COST_SLACK:
+                return estimate
+        return math.inf
 
     heap = [(hope(cost, index), (index,), cost) for index, cost in _starts(space)]
     heap = [item for item in heap if item[0] < math.inf]
@@ -1317,6 +1328,48 @@ def best_per_target_layer(
     except _BudgetSpent:
         warnings.warn(_budget_warning(query), stacklevel=2)
     return {ordered[slot]: path for slot, (_, path) in found.items()}
+
+
+class _SinksByCost:
+    """Per state, (cost to a final state on the layer, slot of the layer) for each layer it can
+    reach, cheapest first; worked out for a state the first time the search asks."""
+
+    def __init__(self, costs: np.ndarray) -> None:
+        self.columns: list[list[float]] = costs.T.tolist()
+        self.ranked: dict[int, tuple[tuple[float, int], ...]] = {}
+
+    def __getitem__(self, state: int) -> tuple[tuple[float, int], ...]:
+        found = self.ranked.get(state)
+        if found is None:
+            found = self.ranked[state] = tuple(
+                sorted(
+                    (cost, slot) for slot, cost in enumerate(self.columns[state]) if cost < math.inf
+                )
+            )
+        return found
+
+
+def _sinks_by_cost(graph: AttackGraph, query: ChainQuery, ordered: list[Layer]) -> _SinksByCost:
+    """:class:`_SinksByCost` for ``ordered`` layers, once per graph for each filter combination."""
+    key = (
+        "sinks-by-cost",
+        tuple(ordered),
+        query.target_ids,
+        query.evidence,
+        query.evidence_on,
+        query.predicted_only,
+    )
+    found = graph.memo.get(key)
+    if found is None:
+        costs = np.array(
+            [
+                _search_ends(graph, replace(query, target_layers=frozenset({layer})))[2]
+                for layer in ordered
+            ],
+            dtype=float,
+        ).reshape(len(ordered), len(graph.states))
+        found = graph.memo[key] = _SinksByCost(costs)
+    return found
 
 
 def _expand_per_layer(
