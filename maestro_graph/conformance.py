@@ -25,6 +25,7 @@ from maestro_graph.model import (
     parse_model,
     reference_issues,
 )
+from maestro_graph.perf import paused_gc
 
 Issue = tuple[tuple[str | int, ...], str]
 
@@ -148,12 +149,15 @@ def checked_model(
     ...     print(len(error.problems), sorted({p.line for p in error.problems}))
     3 [4, 6]
     """
-    try:
-        model = parse_model(document, limits=limits)
-    except MaestroInputError as error:
-        later = _problems_of_repaired(document, catalog)
-        raise MaestroInputError(_merged(error.problems, later)) from None
-    return check_model(model, catalog)
+    # The checks make many small objects beside the large document; full collections of the
+    # cyclic collector would find nothing to free (see maestro_graph.perf.paused_gc).
+    with paused_gc():
+        try:
+            model = parse_model(document, limits=limits)
+        except MaestroInputError as error:
+            later = _problems_of_repaired(document, catalog)
+            raise MaestroInputError(_merged(error.problems, later)) from None
+        return check_model(model, catalog)
 
 
 def _merged(first: tuple[Problem, ...], more: list[Problem]) -> list[Problem]:

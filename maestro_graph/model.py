@@ -72,6 +72,12 @@ ComponentId = Annotated[
 ]
 
 
+#: Flow kinds along which an untrusted component brings the attacker into what it feeds.
+_CARRIES_THE_ATTACKER_IN = frozenset(
+    {FlowKind.DATA, FlowKind.INVOKES, FlowKind.DELEGATES, FlowKind.SUPPLIES}
+)
+
+
 class Exposure(StrEnum):
     """How reachable a component is from outside the system."""
 
@@ -376,11 +382,11 @@ class SystemModel(_ModelPart):
         """
         if self.attacker is not None and self.attacker.entry is not None:
             return tuple(self._by_id[i] for i in self.attacker.entry)
+        untrusted = {c.id for c in self.components if c.trust is Trust.UNTRUSTED}
         fed_by_untrusted = {
             flow.target
             for flow in self.flows
-            if self._by_id[flow.source].trust is Trust.UNTRUSTED
-            and flow.kind.value in {"data", "invokes", "delegates", "supplies"}
+            if flow.source in untrusted and flow.kind in _CARRIES_THE_ATTACKER_IN
         }
         return tuple(
             c

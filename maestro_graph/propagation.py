@@ -668,6 +668,7 @@ class _Calls:
         applicable: _Applicability,
         first: dict[str, int],
         floor: float,
+        components: Sequence[Component],
     ) -> None:
         self.catalog, self.surroundings, self.applicable = catalog, surroundings, applicable
         self.first, self.floor = first, floor
@@ -675,7 +676,12 @@ class _Calls:
             id(rule): n for n, rule in enumerate(sorted(catalog.rules.values(), key=_rule_id))
         }
         self.reduction_position: dict[tuple[tuple[str, float, str], ...], int] = {(): 0}
-        self.templates: dict[tuple[int, str, str, bool, bool, bool], tuple[int, int]] = {}
+        # What a template depends on besides the rules: each end's kind and the facts rules test.
+        self.roles = {
+            c.id: (c.kind, c.id in surroundings.exposed, c.id in surroundings.invokes_model)
+            for c in components
+        }
+        self.templates: dict[tuple[int, tuple, tuple], tuple[int, int]] = {}
         self.rows: tuple[list[int], list[int], list[int], list[float], list[int]] = (
             [], [], [], [], [],
         )  # fmt: skip
@@ -713,16 +719,11 @@ class _Calls:
         flow_controls = flow.controls if flow else ()
         guarded = surroundings.guards.get(target.id, {})
         reduced = bool(target.controls or flow_controls or guarded)
-        key = (
-            id(rules),
-            source.kind,
-            target.kind,
-            source.id in surroundings.exposed,
-            target.id in surroundings.exposed,
-            target.id in surroundings.invokes_model,
-        )
-        if not reduced and key in self.templates:
-            return self.templates[key]
+        key = (id(rules), self.roles[source.id], self.roles[target.id])
+        if not reduced:
+            found = self.templates.get(key)
+            if found is not None:
+                return found
         source_offsets_, target_offsets, rule_rows, likelihoods, reduction_rows = self.rows
         start = len(rule_rows)
         for rule, target_offset, source_offsets, conditional in self.applicable.get(
@@ -904,54 +905,43 @@ def _build(
     offsets: dict[str, dict[str, int]] = {}
     first: dict[str, int] = {}
     states, state_index, entry_states = graph.states, graph.state_index, graph.entry_states
+    # Components alike in what the states depend on share their (threat, impact, likelihood,
+    # entry likelihood) rows: most of a large model repeats a few dozen profiles.
+    profiles: dict[tuple, list[tuple[Threat, float, float, float | None]]] = {}
     impacts: dict[tuple[int, int], float] = {}
     for component in model.components:
-        kind_threats = catalog.threats_for_kind(component.kind)
         if component.kind not in offsets:
-            offsets[component.kind] = {t.id: n for n, t in enumerate(kind_threats)}
+            offsets[component.kind] = {
+                t.id: n for n, t in enumerate(catalog.threats_for_kind(component.kind))
+            }
         first[component.id] = len(states)
-        is_entry_component = component.id in entries
-        for threat in kind_threats:
-            is_entry = (
-                is_entry_component
-                and threat.entry
-                and _starts_here(component, threat, surroundings.exposed, explicit)
-            )
-            likelihood = threat_base[threat.id]
-            if component.controls:
-                likelihood *= control_factor(
-                    catalog.controls[c].effectiveness
-                    for c in threat.mitigated_by
-                    if c in component.controls
-                )
-            criticality = (
-                max(component.criticality, most_critical_private)
-                if threat.capability is Capability.READ and component.id in graph.sinks
-                else component.criticality
-            )
-            impact = impacts.get((threat.impact, criticality))
-            if impact is None:
-                impact = impacts[(threat.impact, criticality)] = combined_impact(
-                    threat.impact, criticality
-                )
+        is_sink = component.id in surroundings.exposed
+        profile = (
+            component.kind,
+            component.trust,
+            component.criticality,
+            component.controls,
+            component.id in entries,
+            component.id in explicit,
+            is_sink,
+        )
+        rows = profiles.get(profile)
+        if rows is None:
+            rows = profiles[profile] = _state_rows(
+                component, catalog, threat_base, impacts, profile, most_critical_private,
+                surroundings.exposed, explicit,
+            )  # fmt: skip
+        component_id = component.id
+        for threat, impact, likelihood, entry_likelihood in rows:
             index = len(states)
-            # index, component, threat, impact, likelihood, entry likelihood
-            states.append(
-                State(
-                    index,
-                    component,
-                    threat,
-                    impact,
-                    likelihood,
-                    likelihood * _entry_share(component, threat, explicit) if is_entry else None,
-                )
-            )
-            state_index[(component.id, threat.id)] = index
-            if is_entry and likelihood > 0:
+            states.append(State(index, component, threat, impact, likelihood, entry_likelihood))
+            state_index[(component_id, threat.id)] = index
+            if entry_likelihood is not None and likelihood > 0:
                 entry_states.append(index)
 
     by_flow, self_rules = _rules_by_flow(catalog)
-    calls = _Calls(catalog, surroundings, _Applicability(catalog, offsets), first, floor)
+    applicable = _Applicability(catalog, offsets)
+    calls = _Calls(catalog, surroundings, applicable, first, floor, model.components)
     by_id = {component.id: component for component in model.components}
     forward_rules = {kind: by_flow.get((kind.value, "forward")) for kind in FlowKind}
     reverse_rules = {kind: by_flow.get((kind.value, "reverse")) for kind in FlowKind}
@@ -971,6 +961,48 @@ def _build(
     graph.transitions = TransitionList(graph.steps)
     graph.successors = SuccessorLists(graph.steps, len(states))
     return graph
+
+
+def _state_rows(
+    component: Component,
+    catalog: Catalog,
+    threat_base: dict[str, float],
+    impacts: dict[tuple[int, int], float],
+    profile: tuple,
+    most_critical_private: int,
+    exposed: frozenset[str],
+    explicit: frozenset[str],
+) -> list[tuple[Threat, float, float, float | None]]:
+    """(threat, impact, likelihood, entry likelihood or None) of each state of ``component``,
+    in catalog order; the same for every component of the same ``profile``."""
+    is_entry_component, is_sink = profile[4], profile[6]
+    rows = []
+    for threat in catalog.threats_for_kind(component.kind):
+        is_entry = (
+            is_entry_component
+            and threat.entry
+            and _starts_here(component, threat, exposed, explicit)
+        )
+        likelihood = threat_base[threat.id]
+        if component.controls:
+            likelihood *= control_factor(
+                catalog.controls[c].effectiveness
+                for c in threat.mitigated_by
+                if c in component.controls
+            )
+        criticality = (
+            max(component.criticality, most_critical_private)
+            if threat.capability is Capability.READ and is_sink
+            else component.criticality
+        )
+        impact = impacts.get((threat.impact, criticality))
+        if impact is None:
+            impact = impacts[(threat.impact, criticality)] = combined_impact(
+                threat.impact, criticality
+            )
+        entry = likelihood * _entry_share(component, threat, explicit) if is_entry else None
+        rows.append((threat, impact, likelihood, entry))
+    return rows
 
 
 def _preference(alternative: _Alternative) -> tuple[float, str, str]:
