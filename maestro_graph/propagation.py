@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterator, Sequence
@@ -681,32 +682,134 @@ class _Calls:
             c.id: (c.kind, c.id in surroundings.exposed, c.id in surroundings.invokes_model)
             for c in components
         }
-        self.templates: dict[tuple[int, tuple, tuple], tuple[int, int]] = {}
+        self.templates: dict[tuple, tuple[int, int]] = {}
         self.rows: tuple[list[int], list[int], list[int], list[float], list[int]] = (
             [], [], [], [], [],
         )  # fmt: skip
-        self.source_first: list[int] = []
-        self.target_first: list[int] = []
-        self.template_start: list[int] = []
-        self.template_size: list[int] = []
-        self.flow: list[int] = []
+        self.components = components
+        # Per call (in the order the transitions are numbered): first states of its two ends,
+        # its template's rows and its flow's position (-1 for a self rule).
+        self.source_first = self.target_first = np.zeros(0, dtype=np.int64)
+        self.template_start = self.template_size = np.zeros(0, dtype=np.int64)
+        self.flow = np.zeros(0, dtype=np.int64)
+        self.flow_controls = np.zeros(0, dtype=bool)  # per flow of the model: has controls
 
-    def add(
+    def add_model(
         self,
-        source: Component,
-        target: Component,
-        rules: list[PropagationRule],
-        flow: Flow | None,
-        flow_position: int,
+        model: SystemModel,
+        by_flow: dict[tuple[str, str], list[PropagationRule]],
+        self_rules: list[PropagationRule],
     ) -> None:
-        """Record the steps ``rules`` make from ``source`` to ``target`` through ``flow``."""
-        start, size = self._template(source, target, rules, flow)
-        if size:
-            self.source_first.append(self.first[source.id])
-            self.target_first.append(self.first[target.id])
-            self.template_start.append(start)
-            self.template_size.append(size)
-            self.flow.append(flow_position)
+        """Record every call of the model: each flow forward then reverse, in model order, then
+        each component's self rules, in model order."""
+        position = {c.id: n for n, c in enumerate(self.components)}
+        flows = model.flows
+        sources = np.fromiter((position[f.source] for f in flows), np.int64, len(flows))
+        targets = np.fromiter((position[f.target] for f in flows), np.int64, len(flows))
+        kind_code = {kind: n for n, kind in enumerate(FlowKind)}
+        kinds = np.fromiter((kind_code[f.kind] for f in flows), np.int64, len(flows))
+        self.flow_controls = np.fromiter((bool(f.controls) for f in flows), bool, len(flows))
+        forward = (np.zeros(len(flows), np.int64), np.zeros(len(flows), np.int64))
+        reverse = (np.zeros(len(flows), np.int64), np.zeros(len(flows), np.int64))
+        for kind, code in kind_code.items():
+            at = np.flatnonzero(kinds == code)
+            if not len(at):
+                continue
+            for direction, (start, size) in (("forward", forward), ("reverse", reverse)):
+                rules = by_flow.get((kind.value, direction))
+                if rules:
+                    ends = (sources[at], targets[at])
+                    if direction == "reverse":
+                        ends = ends[::-1]
+                    start[at], size[at] = self._templates(rules, *ends, at, flows)
+        flow_positions = np.arange(len(flows), dtype=np.int64)
+        columns = [
+            np.stack(pair, axis=1).ravel()
+            for pair in (
+                (sources, targets),
+                (targets, sources),
+                (forward[0], reverse[0]),
+                (forward[1], reverse[1]),
+                (flow_positions, flow_positions),
+            )
+        ]
+        if self_rules:
+            every = np.arange(len(self.components), dtype=np.int64)
+            start, size = self._templates(self_rules, every, every, None, flows)
+            columns = [
+                np.concatenate([column, more])
+                for column, more in zip(
+                    columns, (every, every, start, size, np.full(len(every), -1)), strict=True
+                )
+            ]
+        source, target, self.template_start, self.template_size, self.flow = (
+            column[columns[3] > 0] for column in columns
+        )
+        first = np.fromiter(
+            (self.first[c.id] for c in self.components), np.int64, len(self.components)
+        )
+        self.source_first, self.target_first = first[source], first[target]
+
+    def _templates(
+        self,
+        rules: list[PropagationRule],
+        sources: np.ndarray,
+        targets: np.ndarray,
+        flow_positions: np.ndarray | None,
+        flows: Sequence[Flow],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(template start, size) of each call of ``rules`` from ``sources[i]`` to
+        ``targets[i]`` (component positions) through ``flows[flow_positions[i]]``, or through no
+        flow. Calls that no control or guard reduces share one template per pair of roles."""
+        components, count = self.components, len(sources)
+        start, size = np.zeros(count, np.int64), np.zeros(count, np.int64)
+        reduced = self._reducible[targets]
+        if flow_positions is not None:
+            reduced = reduced | self.flow_controls[flow_positions]
+        for i in np.flatnonzero(reduced).tolist():
+            flow = flows[flow_positions[i]] if flow_positions is not None else None
+            source, target = components[sources[i]], components[targets[i]]
+            start[i], size[i] = self._template(source, target, rules, flow)
+        plain = np.flatnonzero(~reduced)
+        if len(plain):
+            pair = self._role_code[sources[plain]] * (self._role_count + 1) + self._role_code[
+                targets[plain]
+            ]
+            keys, first_of, inverse = np.unique(pair, return_index=True, return_inverse=True)
+            shared = np.array(
+                [
+                    self._template(
+                        components[sources[plain[i]]], components[targets[plain[i]]], rules, None
+                    )
+                    for i in first_of.tolist()
+                ],
+                dtype=np.int64,
+            ).reshape(len(keys), 2)
+            start[plain], size[plain] = shared[inverse, 0], shared[inverse, 1]
+        return start, size
+
+    @functools.cached_property
+    def _role_code(self) -> np.ndarray:
+        codes: dict[tuple, int] = {}
+        return np.fromiter(
+            (codes.setdefault(self.roles[c.id], len(codes)) for c in self.components),
+            np.int64,
+            len(self.components),
+        )
+
+    @functools.cached_property
+    def _role_count(self) -> int:
+        return int(self._role_code.max(initial=-1)) + 1
+
+    @functools.cached_property
+    def _reducible(self) -> np.ndarray:
+        """Per component: whether its controls or a guard may reduce steps into it."""
+        guards = self.surroundings.guards
+        return np.fromiter(
+            (bool(c.controls) or c.id in guards for c in self.components),
+            bool,
+            len(self.components),
+        )
 
     def _template(
         self,
@@ -719,11 +822,18 @@ class _Calls:
         flow_controls = flow.controls if flow else ()
         guarded = surroundings.guards.get(target.id, {})
         reduced = bool(target.controls or flow_controls or guarded)
-        key = (id(rules), self.roles[source.id], self.roles[target.id])
-        if not reduced:
-            found = self.templates.get(key)
-            if found is not None:
-                return found
+        key: tuple = (id(rules), self.roles[source.id], self.roles[target.id])
+        if reduced:
+            # What the reductions depend on: the controls in place and, per guarded control, the
+            # guard named (the first that is not the step's own source).
+            guard_key = tuple(
+                (control, next((g for g in ids if g != source.id), None))
+                for control, ids in guarded.items()
+            )
+            key = (*key, target.controls, flow_controls, guard_key)
+        found = self.templates.get(key)
+        if found is not None:
+            return found
         source_offsets_, target_offsets, rule_rows, likelihoods, reduction_rows = self.rows
         start = len(rule_rows)
         for rule, target_offset, source_offsets, conditional in self.applicable.get(
@@ -750,9 +860,7 @@ class _Calls:
                 rule_rows.append(position)
                 likelihoods.append(likelihood)
                 reduction_rows.append(reduction)
-        template = (start, len(rule_rows) - start)
-        if not reduced:
-            self.templates[key] = template
+        template = self.templates[key] = (start, len(rule_rows) - start)
         return template
 
 
@@ -942,20 +1050,7 @@ def _build(
     by_flow, self_rules = _rules_by_flow(catalog)
     applicable = _Applicability(catalog, offsets)
     calls = _Calls(catalog, surroundings, applicable, first, floor, model.components)
-    by_id = {component.id: component for component in model.components}
-    forward_rules = {kind: by_flow.get((kind.value, "forward")) for kind in FlowKind}
-    reverse_rules = {kind: by_flow.get((kind.value, "reverse")) for kind in FlowKind}
-    for position, flow in enumerate(model.flows):
-        source, target = by_id[flow.source], by_id[flow.target]
-        forward = forward_rules[flow.kind]
-        if forward:
-            calls.add(source, target, forward, flow, position)
-        reverse = reverse_rules[flow.kind]
-        if reverse:
-            calls.add(target, source, reverse, flow, position)
-    if self_rules:
-        for component in model.components:
-            calls.add(component, component, self_rules, None, -1)
+    calls.add_model(model, by_flow, self_rules)
     graph.steps = _step_arrays(calls, model, len(states))
     graph.state_component, graph.state_threat = _state_positions(model, catalog)
     graph.transitions = TransitionList(graph.steps)
