@@ -7,8 +7,8 @@ reports: model validation, attack-graph build, ranking (`paths --top 10`, our ex
 whole analysis call (build + ranking), the reference k-shortest search on the same attack graph
 (networkx `shortest_simple_paths`, first 10 paths, virtual source and sink, no filters; igraph's
 compiled k-shortest paths as well when python-igraph is installed), their ratio, and, for sizes up
-to 10,000, the wall-clock time of fresh `maestro-graph` processes running `paths FILE --top 10`,
-`mitigate`, `matrix`, `baseline --min-band high` and `check` against that baseline ("-" when one
+to 10,000, the wall-clock time of fresh `maestro-graph` processes running `paths FILE --top 10`
+(on the model as YAML, and again as JSON), `mitigate`, `matrix`, `baseline --band high` and `check` against that baseline ("-" when one
 failed at that size, with the reason on stderr).
 """
 
@@ -101,13 +101,13 @@ def _fresh_process_s(
 
 
 def _gate_timings(size: int, executable: str, path: Path, folder: Path) -> dict[str, float | None]:
-    """Fresh-process times of `matrix`, `baseline --min-band high` and `check` on that baseline."""
+    """Fresh-process times of `matrix`, `baseline --band high` and `check` on that baseline."""
     baseline = folder / "baseline.yaml"
     model = str(path)
     timings = {
         "matrix_s": _fresh_process_s(size, [executable, "matrix", model]),
         "baseline_s": _fresh_process_s(
-            size, [executable, "baseline", model, "--min-band", "high", "-o", str(baseline)]
+            size, [executable, "baseline", model, "--band", "high", "-o", str(baseline)]
         ),
     }
     if timings["baseline_s"] is None:
@@ -169,6 +169,14 @@ def measure(size: int) -> dict:
             start = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True)
             result["cli_s"] = time.perf_counter() - start
+            # The same model as JSON, which the standard library's C parser reads.
+            json_path = path.with_suffix(".json")
+            json_path.write_text(json.dumps(model.to_data()))
+            start = time.perf_counter()
+            subprocess.run(
+                [*command[:2], str(json_path), *command[3:]], check=True, capture_output=True
+            )
+            result["cli_json_s"] = time.perf_counter() - start
             # The exact planner (default --threshold high), as a fresh process as well.
             start = time.perf_counter()
             subprocess.run([command[0], "mitigate", str(path)], check=True, capture_output=True)
@@ -218,6 +226,7 @@ def main() -> None:
         "rank s",
         "analysis s",
         "CLI s",
+        "CLI JSON s",
         "mitigate s",
         "matrix s",
         "baseline s",
@@ -245,6 +254,7 @@ def main() -> None:
             _format(r["rank_s"]),
             _format(r["analysis_s"]),
             _format(r.get("cli_s")),
+            _format(r.get("cli_json_s")),
             _format(r.get("mitigate_s")),
             _format(r.get("matrix_s")),
             _format(r.get("baseline_s")),
