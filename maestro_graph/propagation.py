@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -683,8 +684,9 @@ class _Calls:
             for c in components
         }
         self.templates: dict[tuple, tuple[int, int]] = {}
-        self.rows: tuple[list[int], list[int], list[int], list[float], list[int]] = (
-            [], [], [], [], [],
+        # Typed arrays: NumPy takes them over as one block of memory, not item by item.
+        self.rows: tuple[array, array, array, array, array] = (
+            array("q"), array("q"), array("q"), array("d"), array("q"),
         )  # fmt: skip
         self.components = components
         # Per call (in the order the transitions are numbered): first states of its two ends,
@@ -693,6 +695,7 @@ class _Calls:
         self.template_start = self.template_size = np.zeros(0, dtype=np.int64)
         self.flow = np.zeros(0, dtype=np.int64)
         self.flow_controls = np.zeros(0, dtype=bool)  # per flow of the model: has controls
+        self.flow_kind = np.zeros(0, dtype=np.int64)  # per flow: its kind's position in FlowKind
 
     def add_model(
         self,
@@ -709,6 +712,7 @@ class _Calls:
         kind_code = {kind: n for n, kind in enumerate(FlowKind)}
         kinds = np.fromiter((kind_code[f.kind] for f in flows), np.int64, len(flows))
         self.flow_controls = np.fromiter((bool(f.controls) for f in flows), bool, len(flows))
+        self.flow_kind = kinds
         forward = (np.zeros(len(flows), np.int64), np.zeros(len(flows), np.int64))
         reverse = (np.zeros(len(flows), np.int64), np.zeros(len(flows), np.int64))
         for kind, code in kind_code.items():
@@ -872,9 +876,10 @@ def _step_arrays(calls: _Calls, model: SystemModel, state_count: int) -> StepArr
     """Expand the calls into candidate steps, keep one transition per pair of states (the most
     likely; ties to the rule id, then the flow kind) and number the transitions in the order
     their pairs are first found."""
-    sizes = np.array(calls.template_size, dtype=np.int64)
+    sizes = np.asarray(calls.template_size, dtype=np.int64)
     row_source, row_target, row_rule, row_likelihood, row_reductions = (
-        np.array(column) for column in calls.rows
+        np.array(column, dtype=np.float64 if column.typecode == "d" else np.int64)
+        for column in calls.rows
     )
     call = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
     row = concatenated_ranges(np.array(calls.template_start, dtype=np.int64), sizes)
@@ -894,12 +899,7 @@ def _step_arrays(calls: _Calls, model: SystemModel, state_count: int) -> StepArr
     changes[1:] = sorted_pairs[1:] != sorted_pairs[:-1]
     starts = np.flatnonzero(changes)
     counts = np.diff(np.concatenate([starts, [len(pair)]]))
-    group = np.empty(len(pair), dtype=np.int64)
-    group[by_pair] = np.repeat(np.arange(len(starts)), counts)
-    kind_rank = {kind.value: n for n, kind in enumerate(sorted(FlowKind, key=_kind_value))}
-    flow_rank = np.array([kind_rank[f.kind.value] for f in model.flows] + [-1], dtype=np.int64)
-    preferred = np.lexsort((np.arange(len(pair)), flow_rank[flow], rule, -likelihood, group))
-    best = preferred[starts]  # group starts fall at the same places in both orders
+    best = _preferred(calls, by_pair, starts, counts, flow, rule, likelihood)
     numbered = np.argsort(by_pair[starts], kind="stable")  # by first occurrence
     chosen = best[numbered]
 
@@ -923,6 +923,37 @@ def _step_arrays(calls: _Calls, model: SystemModel, state_count: int) -> StepArr
         likelihood[members],
         reductions[members],
     )
+
+
+def _preferred(
+    calls: _Calls,
+    by_pair: np.ndarray,
+    starts: np.ndarray,
+    counts: np.ndarray,
+    flow: np.ndarray,
+    rule: np.ndarray,
+    likelihood: np.ndarray,
+) -> np.ndarray:
+    """Per pair of states (candidates ``by_pair[starts[g]:][:counts[g]]``), the candidate kept:
+    the most likely, then the first rule id, the first flow kind, the first found. Most pairs
+    have one candidate; only the others are sorted."""
+    best = by_pair[starts]
+    several = np.flatnonzero(counts > 1)
+    if not len(several):
+        return best
+    members = by_pair[concatenated_ranges(starts[several], counts[several])]
+    member_group = np.repeat(several, counts[several])
+    kind_order = sorted(FlowKind, key=_kind_value)
+    rank_of_code = np.array([kind_order.index(kind) for kind in FlowKind], dtype=np.int64)
+    flow_rank = np.append(rank_of_code[calls.flow_kind], -1)  # -1: a self rule's "flow"
+    order = np.lexsort(
+        (members, flow_rank[flow[members]], rule[members], -likelihood[members], member_group)
+    )
+    ranked_groups = member_group[order]
+    firsts = np.flatnonzero(np.r_[True, ranked_groups[1:] != ranked_groups[:-1]])
+    best = best.copy()
+    best[several] = members[order][firsts]
+    return best
 
 
 def _state_positions(model: SystemModel, catalog: Catalog) -> tuple[np.ndarray, np.ndarray]:
