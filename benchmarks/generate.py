@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 import maestro_graph as mg
-from maestro_graph.layers import Layer
+from maestro_graph.model.layers import Layer
 
 LAYER_SHARE = {
     Layer.L1: 0.05,

@@ -8,7 +8,8 @@ whole analysis call (build + ranking), the reference k-shortest search on the sa
 (networkx `shortest_simple_paths`, first 10 paths, virtual source and sink, no filters; igraph's
 compiled k-shortest paths as well when python-igraph is installed), their ratio, and, for sizes up
 to 10,000, the wall-clock time of fresh `maestro-graph` processes running `paths FILE --top 10`
-(on the model as YAML, and again as JSON), `mitigate`, `matrix`, `baseline --band high` and `check` against that baseline ("-" when one
+(on the model as YAML, and again as JSON), `mitigate`, `matrix`, `baseline --band high` and
+`check` against that baseline ("-" when one
 failed at that size, with the reason on stderr).
 """
 
@@ -124,8 +125,8 @@ def measure(size: int) -> dict:
     """Measure one size in this process."""
     import maestro_graph as mg
     from benchmarks.generate import generate
-    from maestro_graph.propagation import build_attack_graph
-    from maestro_graph.ranking import ChainQuery, search_chains
+    from maestro_graph.engine.propagation import build_attack_graph
+    from maestro_graph.engine.ranking import ChainQuery, search_chains
 
     data = generate(size)
     model, validate_s = _timed(mg.SystemModel.model_validate, data)

@@ -23,10 +23,8 @@ from maestro_graph.api import (
     model_from_text,
 )
 from maestro_graph.catalog import Catalog, load_catalog
-from maestro_graph.errors import MaestroInputError, Problem
-from maestro_graph.layers import Layer
-from maestro_graph.lint import ModelWarning
-from maestro_graph.loading import Limits
+from maestro_graph.engine.lint import ModelWarning
+from maestro_graph.engine.risk import Band, RiskSettings
 from maestro_graph.model import (
     Attacker,
     Component,
@@ -37,10 +35,12 @@ from maestro_graph.model import (
     SystemModel,
     Trust,
 )
-from maestro_graph.risk import Band, RiskSettings
+from maestro_graph.model.layers import Layer
+from maestro_graph.model.loading import Limits
+from maestro_graph.support.errors import MaestroInputError, Problem
 
 if TYPE_CHECKING:
-    from maestro_graph.importers import ImportResult
+    from maestro_graph.io.importers import ImportResult
 
 
 def lint(model: SystemModel, *, catalog: Catalog | None = None) -> list[ModelWarning]:
@@ -99,7 +99,7 @@ def import_model(
     MaestroInputError
         For an unreadable, malformed or undetectable file.
     """
-    from maestro_graph.importers import TypeMapping, import_file
+    from maestro_graph.io.importers import TypeMapping, import_file
 
     overrides = TypeMapping.read(mapping, catalog) if mapping is not None else None
     return import_file(path, format_name=format_name, mapping=overrides, catalog=catalog)
@@ -115,7 +115,7 @@ def export(model: SystemModel | Analysis, to: str) -> str:
     >>> mg.export(mg.example("netmon"), "graphml").startswith("<?xml")
     True
     """
-    from maestro_graph.exporters import export_format
+    from maestro_graph.io.exporters import export_format
 
     analysis = model if isinstance(model, Analysis) else analyze(model)
     return export_format(to).render(analysis)

@@ -19,13 +19,7 @@ from typing import TYPE_CHECKING
 
 from maestro_graph.catalog import Catalog, load_catalog
 from maestro_graph.catalog.types import Maturity
-from maestro_graph.detection import telemetry_watchers
-from maestro_graph.errors import MaestroInputError, did_you_mean
-from maestro_graph.exposure import ComponentReach, component_reach
-from maestro_graph.layers import Layer
-from maestro_graph.lint import ModelWarning, lint
-from maestro_graph.matrix import MatrixCell, layer_matrix
-from maestro_graph.mitigation import (
+from maestro_graph.decisions.mitigation import (
     MitigationPlan,
     Placement,
     apply_placements,
@@ -33,10 +27,12 @@ from maestro_graph.mitigation import (
     plan_budget,
     plan_threshold,
 )
-from maestro_graph.model import SystemModel
-from maestro_graph.progress import Progress
-from maestro_graph.propagation import AttackGraph, build_attack_graph
-from maestro_graph.ranking import (
+from maestro_graph.engine.detection import telemetry_watchers
+from maestro_graph.engine.exposure import ComponentReach, component_reach
+from maestro_graph.engine.lint import ModelWarning, lint
+from maestro_graph.engine.matrix import MatrixCell, layer_matrix
+from maestro_graph.engine.propagation import AttackGraph, build_attack_graph
+from maestro_graph.engine.ranking import (
     SEARCH_BUDGET,
     Chain,
     ChainQuery,
@@ -44,14 +40,18 @@ from maestro_graph.ranking import (
     parse_evidence,
     search_chains,
 )
-from maestro_graph.register import RiskRegister, build_register
-from maestro_graph.risk import Band, RiskSettings, band_floor
-from maestro_graph.threats import (
+from maestro_graph.engine.register import RiskRegister, build_register
+from maestro_graph.engine.risk import Band, RiskSettings, band_floor
+from maestro_graph.engine.threats import (
     Coverage,
     ThreatFinding,
     enumerate_threats,
     layer_coverage,
 )
+from maestro_graph.model import SystemModel
+from maestro_graph.model.layers import Layer
+from maestro_graph.support.errors import MaestroInputError, did_you_mean
+from maestro_graph.support.progress import Progress
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from maestro_graph.explorer import Explorer
+    from maestro_graph.render.explorer import Explorer
 
 #: Most transitions a chain may have unless the caller says otherwise.
 DEFAULT_MAX_HOPS = 14
@@ -137,7 +137,7 @@ class Chains(Sequence[Chain]):
 
     def _repr_html_(self) -> str:
         """The ranked chains as a table, for Jupyter."""
-        from maestro_graph.htmlrepr import Raw, html_table, layer_badge
+        from maestro_graph.support.htmlrepr import Raw, html_table, layer_badge
 
         rows = [
             [
@@ -187,7 +187,7 @@ class Analysis:
 
     def _repr_html_(self) -> str:
         """Coverage, the top threats and the top chains, for Jupyter."""
-        from maestro_graph.htmlrepr import Raw, html_table, layer_badge
+        from maestro_graph.support.htmlrepr import Raw, html_table, layer_badge
 
         coverage = html_table(
             ["layer", "components", "threats", "findings"],
@@ -472,7 +472,7 @@ class Analysis:
         predicted_only : bool, default False
             Only chains no realized or demonstrated technique backs on any step.
         undetected : bool, default False
-            Only chains no watcher sees (see :mod:`maestro_graph.detection`).
+            Only chains no watcher sees (see :mod:`maestro_graph.engine.detection`).
 
         Returns
         -------
@@ -867,7 +867,7 @@ class Analysis:
         True
         """
         # The explorer renders (the right end of the pipeline), so it is imported when used.
-        from maestro_graph.explorer import Explorer, render_explorer
+        from maestro_graph.render.explorer import Explorer, render_explorer
 
         self.query(top=top, max_hops=max_hops)  # the same checks and messages as paths()
         return Explorer(render_explorer(self, top=top, threshold=threshold, max_hops=max_hops))

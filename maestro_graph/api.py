@@ -17,10 +17,10 @@ from pathlib import Path
 import yaml
 
 from maestro_graph.catalog import Catalog, load_catalog
-from maestro_graph.conformance import checked_model
-from maestro_graph.errors import MaestroInputError, did_you_mean
-from maestro_graph.loading import DEFAULT_LIMITS, Limits, parse_document, read_document
+from maestro_graph.catalog.conformance import checked_model
 from maestro_graph.model import SystemModel
+from maestro_graph.model.loading import DEFAULT_LIMITS, Limits, parse_document, read_document
+from maestro_graph.support.errors import MaestroInputError, did_you_mean
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 

@@ -25,12 +25,12 @@ from maestro_graph.analysis import DEFAULT_MAX_HOPS, GATE_MAX_HOPS, MAX_HOPS_LIM
 from maestro_graph.api import example_path, examples
 from maestro_graph.api import load_model as api_load_model
 from maestro_graph.catalog import Catalog, load_catalog
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.layers import Layer
-from maestro_graph.loading import DEFAULT_LIMITS, Limits
+from maestro_graph.engine.patterns import GROUPINGS
+from maestro_graph.engine.ranking import SEARCH_BUDGET, SearchBudgetWarning
 from maestro_graph.model import SystemModel
-from maestro_graph.patterns import GROUPINGS
-from maestro_graph.ranking import SEARCH_BUDGET, SearchBudgetWarning
+from maestro_graph.model.layers import Layer
+from maestro_graph.model.loading import DEFAULT_LIMITS, Limits
+from maestro_graph.support.errors import MaestroInputError
 
 if TYPE_CHECKING:
     from maestro_graph.regression import Baseline
@@ -152,7 +152,7 @@ def command_inputs() -> list[str]:
 
 def write_file(output: str, data: str | bytes) -> None:
     """Write an output file atomically, refusing the command's own inputs (exit 2 on failure)."""
-    from maestro_graph.writing import write_output
+    from maestro_graph.support.writing import write_output
 
     write_output(output, data, inputs=command_inputs())
 
@@ -322,7 +322,7 @@ def schema(rule_dirs: tuple[str, ...], output: str | None) -> None:
       maestro-graph schema -o maestro-model.schema.json
       maestro-graph schema --rules my-rules/ -o maestro-model.schema.json
     """
-    from maestro_graph.schema import json_schema
+    from maestro_graph.catalog.schema import json_schema
 
     emit(json.dumps(json_schema(_catalog(rule_dirs)), indent=2), output)
 
@@ -704,7 +704,7 @@ def paths(
         predicted_only=predicted_only,
         undetected=undetected,
     )
-    from maestro_graph.ranking import search_chains
+    from maestro_graph.engine.ranking import search_chains
 
     graph = analysis.attack_graph
     with analysis.progress.step(f"ranking chains ({graph.state_count:,} states)"):
@@ -996,7 +996,7 @@ def report(
       maestro-graph report architecture.yaml -o threat-model.md
     """
     from maestro_graph.analysis import analyze
-    from maestro_graph.report import build_report, to_html, to_markdown
+    from maestro_graph.render.report import build_report, to_html, to_markdown
 
     as_html = bool(output) and str(output).lower().endswith((".html", ".htm"))
     if output and not as_html and not str(output).lower().endswith((".md", ".markdown")):
@@ -1158,7 +1158,7 @@ def rules_test(rule_dir: str | None, rule_dirs: tuple[str, ...]) -> None:
       maestro-graph rules test my-rules/
     """
     from maestro_graph.catalog.loader import load_rule_ids
-    from maestro_graph.rule_testing import check_rules
+    from maestro_graph.engine.rule_testing import check_rules
 
     folders = tuple(dict.fromkeys((*rule_dirs, *((rule_dir,) if rule_dir else ()))))
     catalog = _catalog(folders)
@@ -1660,7 +1660,7 @@ def import_command(
       maestro-graph import threatmodel.otm.json -o model.yaml && maestro-graph paths model.yaml
       maestro-graph import dragon.json --from threat-dragon --mapping map.yaml
     """
-    from maestro_graph.importers import TypeMapping, import_file
+    from maestro_graph.io.importers import TypeMapping, import_file
 
     catalog = _catalog(rule_dirs)
     mapping = TypeMapping.read(mapping_file, catalog) if mapping_file else None
@@ -1704,11 +1704,11 @@ def export_command(
       maestro-graph export arch.yaml --to cypher --dialect kuzu -o load.cypher
     """
     from maestro_graph.analysis import analyze
-    from maestro_graph.exporters import export_format
+    from maestro_graph.io.exporters import export_format
 
     analysis = analyze(model, catalog=catalog)
     if format_name == "cypher":
-        from maestro_graph.exporters.cypher import render_cypher
+        from maestro_graph.io.exporters.cypher import render_cypher
 
         emit(render_cypher(analysis, dialect=dialect), output)  # type: ignore[arg-type]
     else:

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from maestro_graph.analysis import Analysis
+    from maestro_graph.engine.ranking import Chain
     from maestro_graph.model import SystemModel
-    from maestro_graph.ranking import Chain
 
 Layers = str | Iterable[str] | None
 
@@ -126,9 +126,9 @@ def find_chains(
     >>> all(c.layers[-1].value == "L5" for c in chains) and len(chains) > 0
     True
     """
-    from maestro_graph.errors import MaestroInputError
-    from maestro_graph.ranking import search_chains
-    from maestro_graph.risk import Band, band_floor
+    from maestro_graph.engine.ranking import search_chains
+    from maestro_graph.engine.risk import Band, band_floor
+    from maestro_graph.support.errors import MaestroInputError
 
     analysis = analysis_of(subject, rules=rules)
     try:

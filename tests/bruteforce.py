@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from maestro_graph.propagation import AttackGraph
-from maestro_graph.ranking import (
+from maestro_graph.engine.propagation import AttackGraph
+from maestro_graph.engine.ranking import (
     ChainQuery,
     _entry_allowed,
     _final_states,

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 import maestro_graph as mg
-from maestro_graph.layers import Layer
 from maestro_graph.model import FlowKind, SystemModel
+from maestro_graph.model.layers import Layer
 
 CATALOG = mg.load_catalog()
 

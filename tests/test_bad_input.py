@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError, Problem
-from maestro_graph.loading import Limits
+from maestro_graph.model.loading import Limits
+from maestro_graph.support.errors import MaestroInputError, Problem
 
 from .conftest import VALID_MODEL
 

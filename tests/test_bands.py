@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import maestro_graph as mg
-from maestro_graph.risk import RISK_BOUNDS, Band, band_floor, band_for, band_of_risk
+from maestro_graph.engine.risk import RISK_BOUNDS, Band, band_floor, band_for, band_of_risk
 
 from .strategies import PROPERTY_SETTINGS, small_models, sub_models
 

@@ -13,9 +13,9 @@ import yaml
 import maestro_graph as mg
 from maestro_graph.catalog import builtin_rules_dir
 from maestro_graph.catalog.types import Maturity
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.layers import Layer
+from maestro_graph.model.layers import Layer
 from maestro_graph.render.catalog import render_docs
+from maestro_graph.support.errors import MaestroInputError
 
 from .reference import SEED_L7_ITEMS, canonical_threat_names, reference_file
 

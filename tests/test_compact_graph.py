@@ -11,8 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import maestro_graph as mg
-from maestro_graph.model import Component, Flow, SystemModel
-from maestro_graph.propagation import (
+from maestro_graph.engine.propagation import (
     DEFAULT_TRANSITION_FLOOR,
     AttackGraph,
     SuccessorLists,
@@ -24,7 +23,8 @@ from maestro_graph.propagation import (
     source_threats,
     target_threat,
 )
-from maestro_graph.risk import control_factor
+from maestro_graph.engine.risk import control_factor
+from maestro_graph.model import Component, Flow, SystemModel
 
 from .strategies import CATALOG, PROPERTY_SETTINGS, guarded_models, small_models
 

@@ -16,8 +16,13 @@ from hypothesis import strategies as st
 
 import maestro_graph as mg
 from maestro_graph.cli import main
-from maestro_graph.propagation import build_attack_graph
-from maestro_graph.ranking import SEARCH_BUDGET, ChainQuery, SearchBudgetWarning, search_paths
+from maestro_graph.engine.propagation import build_attack_graph
+from maestro_graph.engine.ranking import (
+    SEARCH_BUDGET,
+    ChainQuery,
+    SearchBudgetWarning,
+    search_paths,
+)
 
 from .bruteforce import brute_force_paths
 from .strategies import CATALOG, PROPERTY_SETTINGS, twinned_models

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 import maestro_graph as mg
 from maestro_graph.catalog.types import Capability
+from maestro_graph.engine.propagation import TRUSTED_PUBLIC_WRITE_SHARE
+from maestro_graph.engine.ranking import Chain, risk_of
 from maestro_graph.model import SystemModel
-from maestro_graph.propagation import TRUSTED_PUBLIC_WRITE_SHARE
-from maestro_graph.ranking import Chain, risk_of
 
 from .strategies import PROPERTY_SETTINGS, guarded_models, small_models, sub_models
 

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import maestro_graph as mg
-from maestro_graph.layers import Layer
+from maestro_graph.engine.propagation import REASONING_MODEL_KINDS, build_attack_graph
+from maestro_graph.engine.ranking import ChainQuery, conditional_steps, is_conditional, search_paths
 from maestro_graph.model import SystemModel
-from maestro_graph.propagation import REASONING_MODEL_KINDS, build_attack_graph
-from maestro_graph.ranking import ChainQuery, conditional_steps, is_conditional, search_paths
+from maestro_graph.model.layers import Layer
 
 from .bruteforce import brute_force_paths
 from .golden import assert_golden

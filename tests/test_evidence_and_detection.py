@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 import maestro_graph as mg
 from maestro_graph.catalog.types import Capability, Maturity, WatchMode
 from maestro_graph.cli import main
-from maestro_graph.detection import telemetry_watchers, watcher_modes, watchers_seeing
-from maestro_graph.propagation import build_attack_graph
-from maestro_graph.ranking import ChainQuery, make_chain, path_watchers, search_paths
-from maestro_graph.register import EVIDENCE_ORDER
+from maestro_graph.engine.detection import telemetry_watchers, watcher_modes, watchers_seeing
+from maestro_graph.engine.propagation import build_attack_graph
+from maestro_graph.engine.ranking import ChainQuery, make_chain, path_watchers, search_paths
+from maestro_graph.engine.register import EVIDENCE_ORDER
 from maestro_graph.render.chains import evidence_mark
 
 from .bruteforce import _every_chain, brute_force_paths

@@ -8,9 +8,9 @@ import re
 import pytest
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.explorer import EXACT_SUBSETS_UP_TO, Explorer, embed_json, render_explorer
-from maestro_graph.ranking import risk_of
+from maestro_graph.engine.ranking import risk_of
+from maestro_graph.render.explorer import EXACT_SUBSETS_UP_TO, Explorer, embed_json, render_explorer
+from maestro_graph.support.errors import MaestroInputError
 
 EXAMPLES = ("netmon", "rag-agent", "multi-agent")
 HOSTILE = "<script>alert(1)</script>"
@@ -154,7 +154,7 @@ def test_explore_checks_its_options():
 
 
 def test_a_large_plan_is_re_analysed_per_placement(monkeypatch):
-    import maestro_graph.explorer as explorer
+    import maestro_graph.render.explorer as explorer
 
     monkeypatch.setattr(explorer, "EXACT_SUBSETS_UP_TO", 2)
     analysis = mg.analyze(mg.example("rag-agent"))
@@ -190,7 +190,7 @@ def test_the_bytes_do_not_depend_on_hash_seeds(pages):
 
     script = (
         "import hashlib, maestro_graph as mg\n"
-        "from maestro_graph.explorer import render_explorer\n"
+        "from maestro_graph.render.explorer import render_explorer\n"
         "page = render_explorer(mg.analyze(mg.example('netmon')))\n"
         "print(hashlib.sha256(page.encode()).hexdigest())\n"
     )

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 import maestro_graph as mg
-from maestro_graph.explorer import render_explorer
-from maestro_graph.ranking import risk_of
+from maestro_graph.engine.ranking import risk_of
+from maestro_graph.render.explorer import render_explorer
 
 #: No network, no first-run or background work: the page must need nothing but itself.
 CHROMIUM_ARGS = [
@@ -301,7 +301,7 @@ def test_sixty_components_stay_readable(browser, tmp_path):
 
 
 def test_a_large_plan_combines_placements_and_says_so(browser, tmp_path, monkeypatch):
-    import maestro_graph.explorer as explorer
+    import maestro_graph.render.explorer as explorer
 
     # rag-agent's plan has four placements; re-analyse only each alone and all of them.
     monkeypatch.setattr(explorer, "EXACT_SUBSETS_UP_TO", 2)

@@ -15,7 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator, ValidationError
 
 import maestro_graph as mg
-from maestro_graph.exporters.bloodhound import CAN_COMPROMISE, kind_name, render_bloodhound
+from maestro_graph.io.exporters.bloodhound import CAN_COMPROMISE, kind_name, render_bloodhound
 
 from .export_models import EXAMPLES, HOSTILE_TEXTS, hostile_model
 

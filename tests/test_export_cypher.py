@@ -12,7 +12,7 @@ import kuzu
 import pytest
 
 import maestro_graph as mg
-from maestro_graph.exporters.cypher import cypher_string, render_cypher
+from maestro_graph.io.exporters.cypher import cypher_string, render_cypher
 
 from .conftest import VALID_MODEL
 from .export_models import EXAMPLES, HOSTILE_TEXTS, hostile_model

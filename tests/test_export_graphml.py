@@ -10,8 +10,8 @@ import networkx as nx
 import pytest
 
 import maestro_graph as mg
-from maestro_graph.exporters import export_format
-from maestro_graph.exporters.graphml import render_architecture, render_attack_graph
+from maestro_graph.io.exporters import export_format
+from maestro_graph.io.exporters.graphml import render_architecture, render_attack_graph
 from maestro_graph.model import SystemModel
 
 from .export_models import EXAMPLES, HOSTILE_TEXTS, hostile_model

@@ -15,13 +15,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import maestro_graph as mg
-from maestro_graph.exporters import export_format
-from maestro_graph.exporters.otm import FORMAT, ZONE_RATINGS, otm_document, render
-from maestro_graph.importers import otm as otm_import
-from maestro_graph.importers.base import ImportResult, ModelBuilder
-from maestro_graph.layers import Layer
-from maestro_graph.loading import parse_document
+from maestro_graph.io.exporters import export_format
+from maestro_graph.io.exporters.otm import FORMAT, ZONE_RATINGS, otm_document, render
+from maestro_graph.io.importers import otm as otm_import
+from maestro_graph.io.importers.base import ImportResult, ModelBuilder
 from maestro_graph.model import FlowKind, SystemModel
+from maestro_graph.model.layers import Layer
+from maestro_graph.model.loading import parse_document
 from tests.conftest import VALID_MODEL
 from tests.golden import assert_golden
 from tests.strategies import CATALOG, PROPERTY_SETTINGS

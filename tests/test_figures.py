@@ -19,8 +19,7 @@ from matplotlib.figure import Figure
 
 import maestro_graph as mg
 from benchmarks.generate import generate
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.layers import Layer
+from maestro_graph.model.layers import Layer
 from maestro_graph.render.figures import (
     architecture_layout,
     plot_architecture,
@@ -28,6 +27,7 @@ from maestro_graph.render.figures import (
     plot_risk_matrix,
     save_figure,
 )
+from maestro_graph.support.errors import MaestroInputError
 
 EXAMPLES = ("netmon", "rag-agent", "multi-agent")
 VIEWS = ("architecture", "chain", "heatmap", "risk-matrix")

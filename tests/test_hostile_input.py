@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import maestro_graph as mg
 from maestro_graph.cli import main
-from maestro_graph.errors import MaestroInputError
+from maestro_graph.support.errors import MaestroInputError
 
 from .conftest import VALID_MODEL
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.importers import TypeMapping, import_file
+from maestro_graph.io.importers import TypeMapping, import_file
+from maestro_graph.support.errors import MaestroInputError
 
 DATA = Path(__file__).parent / "data" / "import" / "mcp"
 WRITTEN = DATA / "written"

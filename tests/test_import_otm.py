@@ -11,10 +11,10 @@ import pytest
 from click.testing import Result
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.importers import detect_format, import_file, otm
-from maestro_graph.importers.base import ImportResult, TypeMapping
-from maestro_graph.layers import Layer
+from maestro_graph.io.importers import detect_format, import_file, otm
+from maestro_graph.io.importers.base import ImportResult, TypeMapping
+from maestro_graph.model.layers import Layer
+from maestro_graph.support.errors import MaestroInputError
 
 DATA = Path(__file__).parent / "data" / "import" / "otm"
 VARIANTS = DATA / "variants.otm.yaml"

@@ -12,11 +12,11 @@ import yaml
 from click.testing import Result
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.importers import detect_format, import_file
-from maestro_graph.importers.base import ImportResult, TypeMapping
-from maestro_graph.importers.threagile import FORMAT, _placement_for, known_technologies
+from maestro_graph.io.importers import detect_format, import_file
+from maestro_graph.io.importers.base import ImportResult, TypeMapping
+from maestro_graph.io.importers.threagile import FORMAT, _placement_for, known_technologies
 from maestro_graph.model import SystemModel
+from maestro_graph.support.errors import MaestroInputError
 
 DATA = Path(__file__).parent / "data" / "import" / "threagile"
 EXAMPLE = DATA / "example.threagile.yaml"

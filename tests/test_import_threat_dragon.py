@@ -11,10 +11,10 @@ import pytest
 from click.testing import Result
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.importers import TypeMapping, import_file
-from maestro_graph.importers.threat_dragon import default_placement, named_controls
+from maestro_graph.io.importers import TypeMapping, import_file
+from maestro_graph.io.importers.threat_dragon import default_placement, named_controls
 from maestro_graph.model import SystemModel
+from maestro_graph.support.errors import MaestroInputError
 
 DATA = Path(__file__).parent / "data" / "import" / "threat-dragon"
 REAL_FILES = [

@@ -1,6 +1,6 @@
 import pytest
 
-from maestro_graph.layers import LAYER_INFO, Layer
+from maestro_graph.model.layers import LAYER_INFO, Layer
 
 
 def test_seven_layers_in_order_with_names():

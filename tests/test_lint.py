@@ -17,16 +17,16 @@ from hypothesis import HealthCheck, given, settings
 import maestro_graph as mg
 from maestro_graph.catalog import Catalog
 from maestro_graph.catalog.types import Control, KindInfo, PropagationRule, Threat
-from maestro_graph.layers import Layer
-from maestro_graph.lint import (
+from maestro_graph.engine.lint import (
     CONTROL_CANNOT_ACT,
     ENTRY_STARTS_NOTHING,
     FLOW_CONTROL_CANNOT_ACT,
     WARNING_CODES,
     lint,
 )
-from maestro_graph.propagation import build_attack_graph
-from maestro_graph.ranking import ChainQuery, search_chains
+from maestro_graph.engine.propagation import build_attack_graph
+from maestro_graph.engine.ranking import ChainQuery, search_chains
+from maestro_graph.model.layers import Layer
 
 from .strategies import CATALOG, EXAMPLE_MODELS, small_models
 

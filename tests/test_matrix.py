@@ -12,12 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import maestro_graph as mg
-from maestro_graph import matrix as matrix_module
 from maestro_graph.catalog.types import Maturity
-from maestro_graph.layers import Layer
-from maestro_graph.matrix import layer_matrix, reachable_pairs
-from maestro_graph.propagation import AttackGraph, build_attack_graph
-from maestro_graph.ranking import ChainQuery, best_per_target_layer, search_paths
+from maestro_graph.engine import matrix as matrix_module
+from maestro_graph.engine.matrix import layer_matrix, reachable_pairs
+from maestro_graph.engine.propagation import AttackGraph, build_attack_graph
+from maestro_graph.engine.ranking import ChainQuery, best_per_target_layer, search_paths
+from maestro_graph.model.layers import Layer
 
 from .bruteforce import brute_force_paths
 from .strategies import CATALOG, PROPERTY_SETTINGS, small_models

@@ -10,16 +10,16 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.mitigation import (
+from maestro_graph.decisions.mitigation import (
     _need,
     apply_placements,
     defender_operates,
     defender_options,
     planning_chains,
 )
-from maestro_graph.propagation import build_attack_graph
-from maestro_graph.risk import Band
+from maestro_graph.engine.propagation import build_attack_graph
+from maestro_graph.engine.risk import Band
+from maestro_graph.support.errors import MaestroInputError
 
 from .strategies import sub_models
 
@@ -118,7 +118,7 @@ def test_every_placement_is_one_the_defender_can_make(model, band):
 def test_planning_reports_its_rounds():
     import io
 
-    from maestro_graph.progress import Progress
+    from maestro_graph.support.progress import Progress
 
     stream = io.StringIO()
     analysis = mg.analyze(mg.example("rag-agent"))

@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 import maestro_graph as mg
-from maestro_graph.layers import Layer
 from maestro_graph.model import Exposure, FlowKind, SystemModel, Trust
+from maestro_graph.model.layers import Layer
 
 from .conftest import VALID_MODEL
 

@@ -10,8 +10,8 @@ import shutil
 import pytest
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError
 from maestro_graph.render.catalog import render_docs
+from maestro_graph.support.errors import MaestroInputError
 
 from .reference import reference_file
 from .test_catalog import GOOD_THREAT, load_problems, write_rules

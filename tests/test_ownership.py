@@ -14,10 +14,10 @@ import re
 import pytest
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError
 from maestro_graph.regression import DEFAULT_OWNER, load_baseline, make_baseline
+from maestro_graph.render.report import Paragraph, Table, build_report, to_markdown
 from maestro_graph.render.summary import NO_OWNER_HINT
-from maestro_graph.report import Paragraph, Table, build_report, to_markdown
+from maestro_graph.support.errors import MaestroInputError
 
 #: A small model whose one chain crosses web (no owner), kb and agent (data-eng), llm
 #: (ml-platform) and mail (no owner).

@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.loading import parse_document
-from maestro_graph.patterns import PatternAcceptance, first_match, group_chains
+from maestro_graph.engine.patterns import PatternAcceptance, first_match, group_chains
+from maestro_graph.engine.risk import Band
+from maestro_graph.model.loading import parse_document
 from maestro_graph.regression import Baseline, baseline_from_document, check, make_baseline
-from maestro_graph.risk import Band
+from maestro_graph.support.errors import MaestroInputError
 
 from .strategies import PROPERTY_SETTINGS, small_models, sub_models
 

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 import maestro_graph as mg
 from maestro_graph.analysis import Analysis
+from maestro_graph.engine.propagation import build_attack_graph
+from maestro_graph.engine.ranking import Chain, ChainQuery, risk_of, search_chains
 from maestro_graph.model import Exposure, FlowKind, SystemModel, Trust
-from maestro_graph.propagation import build_attack_graph
-from maestro_graph.ranking import Chain, ChainQuery, risk_of, search_chains
 
 from .strategies import GUARD_KINDS, PROPERTY_SETTINGS, guarded_models, small_models, sub_models
 
@@ -351,7 +351,7 @@ def test_a_governs_flow_does_not_bring_data_within_a_sink_reach() -> None:
     the criticality of every private component within three flows, governs flows included: the
     guard (criticality 3) next to the model raised the public store's exfiltration from 0.60 to
     1.04 on a chain that never touches the guard. Exfiltration is now scored with what the chain
-    itself read (:func:`maestro_graph.propagation.chain_impact`); the test keeps the promise.
+    itself read (:func:`maestro_graph.engine.propagation.chain_impact`); the test keeps the promise.
     """
     components = [
         {"id": "c0", "layer": "L2", "kind": "vector_store", "exposure": "public", "criticality": 1},

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.loading import parse_document, read_document
+from maestro_graph.engine.risk import Band
+from maestro_graph.model.loading import parse_document, read_document
 from maestro_graph.regression import (
     Baseline,
     ModelDelta,
@@ -29,7 +29,7 @@ from maestro_graph.regression import (
     load_baseline,
     make_baseline,
 )
-from maestro_graph.risk import Band
+from maestro_graph.support.errors import MaestroInputError
 from maestro_graph.testing import assert_no_chains, find_chains
 
 from .strategies import small_models, sub_models

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import maestro_graph as mg
-from maestro_graph.report import Figure, Heading, build_report, to_markdown
+from maestro_graph.render.report import Figure, Heading, build_report, to_markdown
 
 STEPS = [
     "1. System decomposition",
@@ -117,7 +117,7 @@ def test_sections_4_and_5_say_what_they_count():
 
 
 def test_html_explanations_wrap_and_print():
-    from maestro_graph.report import to_html
+    from maestro_graph.render.report import to_html
 
     analysis = mg.analyze(mg.example("netmon"))
     page = to_html(build_report(analysis, top=3, figures=False))

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import maestro_graph as mg
-from maestro_graph.layers import Layer
 from maestro_graph.model import Exposure, FlowKind, SystemModel, Trust
+from maestro_graph.model.layers import Layer
 
 CATALOG = mg.load_catalog()
 IDS = st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,12}", fullmatch=True)

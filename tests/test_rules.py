@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import maestro_graph as mg
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.rule_testing import check_rule, check_rules
+from maestro_graph.engine.rule_testing import check_rule, check_rules
+from maestro_graph.support.errors import MaestroInputError
 
 CATALOG = mg.load_catalog()
 

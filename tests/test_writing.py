@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from maestro_graph.cli import main
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.writing import write_output
+from maestro_graph.support.errors import MaestroInputError
+from maestro_graph.support.writing import write_output
 
 from .conftest import VALID_MODEL
 
@@ -62,7 +62,7 @@ def _fail_at(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
     def fail(*_args: object, **_kwargs: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(f"maestro_graph.writing.os.{where}", fail)
+    monkeypatch.setattr(f"maestro_graph.support.writing.os.{where}", fail)
 
 
 # -- the writer -------------------------------------------------------------------------------

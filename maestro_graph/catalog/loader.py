@@ -44,9 +44,9 @@ from maestro_graph.catalog.types import (
     WatchMode,
     owasp_suggestion,
 )
-from maestro_graph.errors import MaestroInputError, Problem, did_you_mean
-from maestro_graph.layers import Layer
-from maestro_graph.loading import Document, read_document
+from maestro_graph.model.layers import Layer
+from maestro_graph.model.loading import Document, read_document
+from maestro_graph.support.errors import MaestroInputError, Problem, did_you_mean
 
 
 def builtin_rules_dir() -> Path:

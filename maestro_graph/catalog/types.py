@@ -16,9 +16,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from maestro_graph.errors import did_you_mean
-from maestro_graph.flows import FlowKind
-from maestro_graph.layers import Layer
+from maestro_graph.model.flows import FlowKind
+from maestro_graph.model.layers import Layer
+from maestro_graph.support.errors import did_you_mean
 
 
 def _parse_layer(value: object) -> object:

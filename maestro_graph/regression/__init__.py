@@ -1,7 +1,8 @@
 """MAESTRO step 6: regression testing of architecture changes (DESIGN section 7).
 
 Three tools, all keyed on the chain fingerprint (``c-`` + 12 hex digits over the chain's
-(component, threat) sequence, see :func:`maestro_graph.ranking.chain_fingerprint`), which does not
+(component, threat) sequence, see :func:`maestro_graph.engine.ranking.chain_fingerprint`), which
+does not
 move when likelihood numbers or unrelated parts of the model change:
 
 - :func:`diff_analyses` / :func:`diff_report` / :func:`diff_chains`: the chains added, removed and

@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.loading import DEFAULT_LIMITS, Document, Limits, dump_yaml, read_document
-from maestro_graph.patterns import (
+from maestro_graph.engine.patterns import (
     Acceptable,
     GroupBy,
     PatternAcceptance,
     group_chains,
 )
-from maestro_graph.ranking import (
+from maestro_graph.engine.ranking import (
     Chain,
 )
+from maestro_graph.engine.risk import Band
+from maestro_graph.model.loading import DEFAULT_LIMITS, Document, Limits, dump_yaml, read_document
 from maestro_graph.regression.files import (
     BASELINE_FORMAT,
     BandField,
@@ -28,7 +28,7 @@ from maestro_graph.regression.files import (
     validation_problems,
 )
 from maestro_graph.regression.snapshot import parse_band
-from maestro_graph.risk import Band
+from maestro_graph.support.errors import MaestroInputError
 
 if TYPE_CHECKING:
     from maestro_graph.analysis import Analysis
@@ -95,7 +95,7 @@ class Baseline(BaseModel):
     accepted_patterns: Annotated[list[PatternAcceptance], BeforeValidator(_none_as_empty)] = Field(
         default_factory=list,
         description="Chains accepted by entry, target, layer pair or rule, with wildcards "
-        "(maestro_graph.patterns)",
+        "(maestro_graph.engine.patterns)",
     )
 
     _source: str | None = PrivateAttr(default=None)
@@ -195,7 +195,7 @@ def make_baseline(
     max_hops : int, default 6
     group_by : "chain", "pair", "target" or "layers"
         ``chain`` (default): one fingerprint entry per chain. Otherwise one pattern per group
-        (:mod:`maestro_graph.patterns`): per (entry, target) component pair, per target
+        (:mod:`maestro_graph.engine.patterns`): per (entry, target) component pair, per target
         component, or per (entry layer, target layer); each records the highest band of its
         chains and how many there are, so a large model needs few justifications.
 
@@ -308,7 +308,7 @@ def baseline_from_document(document: Document) -> Baseline:
 
     Examples
     --------
-    >>> from maestro_graph.loading import parse_document
+    >>> from maestro_graph.model.loading import parse_document
     >>> text = '''maestro_baseline: 1
     ... accepted:
     ...   - id: c-12345
@@ -319,7 +319,7 @@ def baseline_from_document(document: Document) -> Baseline:
     >>> baseline_from_document(parse_document(text, "base.yaml"))
     Traceback (most recent call last):
     ...
-    maestro_graph.errors.MaestroInputError: base.yaml:3: accepted[0].id: 'c-12345' is not a ...
+    maestro_graph.support.errors.MaestroInputError: base.yaml:3: accepted[0].id: 'c-12345' ...
     """
     data = document.data
     if not isinstance(data, dict):

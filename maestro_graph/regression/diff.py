@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
 
-from maestro_graph.model import Component, Flow, SystemModel
-from maestro_graph.propagation import AttackGraph, chain_impact
-from maestro_graph.ranking import (
+from maestro_graph.engine.propagation import AttackGraph, chain_impact
+from maestro_graph.engine.ranking import (
     Chain,
     path_risk,
 )
+from maestro_graph.engine.risk import Band, band_for
+from maestro_graph.model import Component, Flow, SystemModel
 from maestro_graph.regression.snapshot import (
     RISK_TOLERANCE,
     ChainSnapshot,
@@ -23,7 +24,6 @@ from maestro_graph.regression.snapshot import (
     flow_text,
     parse_band,
 )
-from maestro_graph.risk import Band, band_for
 
 if TYPE_CHECKING:
     from maestro_graph.analysis import Analysis

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
-from maestro_graph.errors import Problem, did_you_mean
-from maestro_graph.loading import Document
-from maestro_graph.risk import Band
+from maestro_graph.engine.risk import Band
+from maestro_graph.model.loading import Document
+from maestro_graph.support.errors import Problem, did_you_mean
 
 if TYPE_CHECKING:
     pass

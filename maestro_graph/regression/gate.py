@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from maestro_graph.catalog.types import Maturity
-from maestro_graph.patterns import (
+from maestro_graph.engine.patterns import (
     PatternAcceptance,
     first_match,
 )
-from maestro_graph.ranking import (
+from maestro_graph.engine.ranking import (
     Chain,
     parse_evidence,
 )
+from maestro_graph.engine.risk import Band
 from maestro_graph.regression.baseline import Acceptance, Baseline
 from maestro_graph.regression.snapshot import parse_band
-from maestro_graph.risk import Band
 
 if TYPE_CHECKING:
     from maestro_graph.analysis import Analysis
@@ -199,7 +199,8 @@ def check(
     A chain fails when neither its fingerprint nor a pattern accepts it, when its acceptance
     expired (the day after ``expires``), or when its band rose above the band recorded with its
     acceptance. The fingerprint entry judges a chain when there is one; otherwise the first
-    pattern it matches (:mod:`maestro_graph.patterns`). Entries and patterns matching no current
+    pattern it matches (:mod:`maestro_graph.engine.patterns`). Entries and patterns matching no
+    current
     chain are stale (reported, not an error): the chain is gone, or fell below the lowest band
     the baseline covers.
 

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from maestro_graph.conformance import checked_model
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.loading import DEFAULT_LIMITS, Document, Limits, read_document
-from maestro_graph.model import SystemModel
-from maestro_graph.ranking import (
+from maestro_graph.catalog.conformance import checked_model
+from maestro_graph.engine.ranking import (
     chain_fingerprint,
     search_chains,
 )
+from maestro_graph.engine.risk import Band, band_floor
+from maestro_graph.model import SystemModel
+from maestro_graph.model.loading import DEFAULT_LIMITS, Document, Limits, read_document
 from maestro_graph.regression.diff import (
     Cause,
     ChainChange,
@@ -32,7 +32,7 @@ from maestro_graph.regression.diff import (
 )
 from maestro_graph.regression.files import BandField, Fingerprint, validation_problems
 from maestro_graph.regression.snapshot import RISK_TOLERANCE, ChainSnapshot, flow_text, parse_band
-from maestro_graph.risk import Band, band_floor
+from maestro_graph.support.errors import MaestroInputError
 
 if TYPE_CHECKING:
     from maestro_graph.analysis import Analysis
@@ -231,7 +231,7 @@ def diff_report(
     --------
     >>> import json
     >>> import maestro_graph as mg
-    >>> from maestro_graph.loading import parse_document
+    >>> from maestro_graph.model.loading import parse_document
     >>> analysis = mg.analyze(mg.example("netmon"))
     >>> shown = analysis.paths(top=5, max_hops=6, distinct="pair", cross_layer_only=True)
     >>> saved = {"model": analysis.model.name, "chains": shown.to_records(),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from maestro_graph.errors import MaestroInputError
-from maestro_graph.ranking import (
+from maestro_graph.engine.ranking import (
     Chain,
 )
-from maestro_graph.risk import Band
+from maestro_graph.engine.risk import Band
+from maestro_graph.support.errors import MaestroInputError
 
 if TYPE_CHECKING:
     pass

@@ -15,9 +15,9 @@ from maestro_graph.catalog.types import (
     PropagationRule,
     Threat,
 )
-from maestro_graph.errors import MaestroInputError, did_you_mean
-from maestro_graph.layers import Layer
+from maestro_graph.model.layers import Layer
 from maestro_graph.render.text import markdown_table, text_table
+from maestro_graph.support.errors import MaestroInputError, did_you_mean
 
 ENTRY_TYPES = ("threats", "controls", "rules", "kinds", "atlas")
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from maestro_graph.analysis import MAX_HOPS_LIMIT
 from maestro_graph.catalog import Catalog
+from maestro_graph.engine.ranking import Chain, ChainQuery
 from maestro_graph.model import SystemModel
-from maestro_graph.ranking import Chain, ChainQuery
 from maestro_graph.render.text import markdown_table, shorten, text_table
 
 MATURITY_LETTER = {"realized": "R", "demonstrated": "D", "feasible": "F"}

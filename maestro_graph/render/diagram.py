@@ -13,12 +13,12 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 
-from maestro_graph.flows import FLOW_COLORS
-from maestro_graph.layers import Layer
+from maestro_graph.engine.ranking import Chain
 from maestro_graph.model import Flow, FlowKind, SystemModel
-from maestro_graph.ranking import Chain
+from maestro_graph.model.flows import FLOW_COLORS
+from maestro_graph.model.layers import Layer
 
-# Colours are the figures' too (maestro_graph.flows); line styles say what a flow carries.
+# Colours are the figures' too (maestro_graph.model.flows); line styles say what a flow carries.
 _LINE = {
     FlowKind.DATA: "solid",
     FlowKind.INVOKES: "solid",

@@ -7,9 +7,9 @@ import io
 import json
 from collections.abc import Sequence
 
-from maestro_graph.layers import Layer
-from maestro_graph.matrix import MatrixCell
+from maestro_graph.engine.matrix import MatrixCell
 from maestro_graph.model import SystemModel
+from maestro_graph.model.layers import Layer
 from maestro_graph.render.text import text_table
 
 BAND_LETTER = {"low": "L", "medium": "M", "high": "H", "critical": "C"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from maestro_graph.catalog import Catalog
-from maestro_graph.mitigation import MitigationPlan
+from maestro_graph.decisions.mitigation import MitigationPlan
 from maestro_graph.model import SystemModel
 from maestro_graph.render.text import markdown_table, text_table
 

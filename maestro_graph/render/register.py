@@ -7,8 +7,8 @@ import io
 import json
 
 from maestro_graph.catalog import Catalog
+from maestro_graph.engine.register import PREDICTED_LABEL, RegisterEntry, RiskRegister
 from maestro_graph.model import SystemModel
-from maestro_graph.register import PREDICTED_LABEL, RegisterEntry, RiskRegister
 from maestro_graph.render.text import markdown_table, shorten, text_table
 
 GROUP_TITLES = {

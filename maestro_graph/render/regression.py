@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from maestro_graph.patterns import PatternAcceptance
+from maestro_graph.engine.patterns import PatternAcceptance
 from maestro_graph.regression import (
     Acceptance,
     ChainChange,

@@ -39,9 +39,9 @@ from urllib.parse import quote
 from maestro_graph import __version__
 from maestro_graph.catalog import Catalog
 from maestro_graph.catalog.types import Threat
+from maestro_graph.engine.ranking import Chain
+from maestro_graph.engine.risk import RISK_BOUNDS, Band
 from maestro_graph.model import SystemModel
-from maestro_graph.ranking import Chain
-from maestro_graph.risk import RISK_BOUNDS, Band
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: The prefix of every rule id; a chain's rule is the prefix and its final threat's id.
@@ -67,7 +67,7 @@ SEVERITY_RANGES: Mapping[Band, tuple[float, float]] = {
     Band.HIGH: (7.0, 8.9),
     Band.CRITICAL: (9.1, 10.0),
 }
-#: The risk range of each band (risk runs from 0 to 5, :mod:`maestro_graph.risk`).
+#: The risk range of each band (risk runs from 0 to 5, :mod:`maestro_graph.engine.risk`).
 _RISK_RANGES: Mapping[Band, tuple[float, float]] = {
     Band.LOW: (0.0, RISK_BOUNDS[0]),
     Band.MEDIUM: (RISK_BOUNDS[0], RISK_BOUNDS[1]),

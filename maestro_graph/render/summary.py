@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from maestro_graph.layers import Layer
-from maestro_graph.lint import ModelWarning
+from maestro_graph.engine.lint import ModelWarning
 from maestro_graph.model import FlowKind, SystemModel
+from maestro_graph.model.layers import Layer
 
 
 def summary_data(model: SystemModel, warnings: Sequence[ModelWarning] = ()) -> dict[str, Any]:

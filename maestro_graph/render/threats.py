@@ -8,9 +8,9 @@ import json
 from collections.abc import Sequence
 
 from maestro_graph.catalog import Catalog
+from maestro_graph.engine.threats import AtlasEvidence, LayerCoverage, ThreatFinding
 from maestro_graph.model import SystemModel
 from maestro_graph.render.text import markdown_table, shorten, text_table
-from maestro_graph.threats import AtlasEvidence, LayerCoverage, ThreatFinding
 
 MATURITY_LETTER = {"realized": "R", "demonstrated": "D", "feasible": "F"}
 TABLE_HEADERS = [

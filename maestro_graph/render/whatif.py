@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from maestro_graph.matrix import MatrixCell
-from maestro_graph.mitigation import Placement
-from maestro_graph.propagation import AttackGraph
-from maestro_graph.ranking import Chain, risk_of
+from maestro_graph.decisions.mitigation import Placement
+from maestro_graph.engine.matrix import MatrixCell
+from maestro_graph.engine.propagation import AttackGraph
+from maestro_graph.engine.ranking import Chain, risk_of
+from maestro_graph.engine.threats import ThreatFinding
 from maestro_graph.render.text import text_table
-from maestro_graph.threats import ThreatFinding
 
 
 def chains_delta(

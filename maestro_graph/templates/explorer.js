@@ -65,7 +65,7 @@
   }
 
   function bandOfRisk(risk) {
-    // The engine's bounds (maestro_graph.risk.RISK_BOUNDS) with its hair of tolerance.
+    // The engine's bounds (maestro_graph.engine.risk.RISK_BOUNDS) with its hair of tolerance.
     var count = 0;
     data.model.risk_bounds.forEach(function (bound) { if (risk >= bound - 1e-9) { count += 1; } });
     return ["low", "medium", "high", "critical"][count];

@@ -27,10 +27,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch, Polygon, Rectangle
 
-from maestro_graph.flows import FlowKind
-from maestro_graph.layers import Layer
+from maestro_graph.engine.ranking import Chain
 from maestro_graph.model import Component, SystemModel
-from maestro_graph.ranking import Chain
+from maestro_graph.model.flows import FlowKind
+from maestro_graph.model.layers import Layer
 from maestro_graph.render.figures.layout import (
     STACK,
     ArchitectureLayout,

@@ -25,9 +25,9 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from maestro_graph.layers import Layer
-from maestro_graph.matrix import MatrixCell
+from maestro_graph.engine.matrix import MatrixCell
 from maestro_graph.model import SystemModel
+from maestro_graph.model.layers import Layer
 from maestro_graph.render.figures.style import (
     INK,
     LAYER_INK,

@@ -33,8 +33,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from maestro_graph.layers import Layer
 from maestro_graph.model import SystemModel
+from maestro_graph.model.layers import Layer
 
 #: Box size and spacing, in inches.
 BOX_WIDTH = 1.42

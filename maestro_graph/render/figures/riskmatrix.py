@@ -1,7 +1,7 @@
 """The risk matrix: likelihood against impact, coloured by band, with chains or threat
 findings placed where they fall.
 
-A band is a range of risk = likelihood x impact (:data:`maestro_graph.risk.RISK_BOUNDS`), so
+A band is a range of risk = likelihood x impact (:data:`maestro_graph.engine.risk.RISK_BOUNDS`), so
 its edges are the curves likelihood = bound / impact, and everything in one colour has the
 band the tables print. Likelihood is drawn on a log scale: chains multiply likelihoods, so
 theirs spread over orders of magnitude.
@@ -25,8 +25,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from maestro_graph.engine.ranking import Chain
+from maestro_graph.engine.risk import RISK_BOUNDS, Band
+from maestro_graph.engine.threats import ThreatFinding
 from maestro_graph.model import SystemModel
-from maestro_graph.ranking import Chain
 from maestro_graph.render.figures.style import (
     BAND_COLOUR,
     INK,
@@ -34,8 +36,6 @@ from maestro_graph.render.figures.style import (
     figure_style,
     new_figure,
 )
-from maestro_graph.risk import RISK_BOUNDS, Band
-from maestro_graph.threats import ThreatFinding
 
 _WIDTH, _HEIGHT = 6.2, 5.2  # the plot area, inches
 _LEFT, _RIGHT, _TOP, _BOTTOM = 1.0, 2.7, 0.85, 0.75

@@ -27,9 +27,9 @@ from typing import IO, Any
 import matplotlib
 from matplotlib.figure import Figure
 
-from maestro_graph.flows import FLOW_COLORS, FlowKind
-from maestro_graph.layers import LAYER_FILL, LAYER_INK
-from maestro_graph.risk import Band
+from maestro_graph.engine.risk import Band
+from maestro_graph.model.flows import FLOW_COLORS, FlowKind
+from maestro_graph.model.layers import LAYER_FILL, LAYER_INK
 
 #: The file types figures can be written as.
 FORMATS = ("png", "svg")
@@ -50,7 +50,7 @@ RC = MappingProxyType(
 )
 
 
-#: The shared layer palette (maestro_graph.layers), re-exported for the figure modules.
+#: The shared layer palette (maestro_graph.model.layers), re-exported for the figure modules.
 __all__ = [
     "BAND_COLOUR",
     "CHAIN_COLOURS",

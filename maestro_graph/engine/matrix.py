@@ -1,0 +1,355 @@
+"""The MAESTRO layer matrix: for each ordered pair of layers, the best chain between them.
+
+MAESTRO step 3 asks the analyst to walk every layer pair: "if this layer is compromised, what does
+it give the attacker in that layer?". Each cell holds the highest-risk chain whose entry component
+is on the row layer and whose final component is on the column layer (exact, by the chain search),
+and the number of (start component, final component) pairs joined within the hop bound. On the
+diagonal, a chain must leave the layer and come back (chains are cross-layer).
+
+Rows assume a breach: a chain may start from any state on the row layer, at that threat's own
+likelihood, not only where the modelled attacker enters. That is the question MAESTRO asks of
+each layer pair ("if this layer is compromised, what does it give the attacker there?"); the
+entry-only view is ``paths --from LAYER``.
+
+Both halves take one pass per row, not one per cell: the pair counts propagate a bitset of the
+row's breached components along every transition, hop by hop (vectorised with NumPy), and one
+chain search per row keeps the best chain per final layer
+(:func:`~maestro_graph.engine.ranking.best_per_target_layer`). On a large graph the two halves run
+side
+by side: the count in a worker process, the searches here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from maestro_graph.catalog.types import Maturity
+from maestro_graph.engine.propagation import AttackGraph
+from maestro_graph.engine.ranking import (
+    Chain,
+    ChainQuery,
+    EvidenceScope,
+    best_per_target_layer,
+    chain_variants,
+    make_chain,
+    sibling_groups,
+)
+from maestro_graph.model.layers import Layer
+
+#: Bits set in each byte value, to count set bits in packed rows on any NumPy version.
+_BITS_IN_BYTE = np.array([bin(value).count("1") for value in range(256)], dtype=np.int64)
+#: Most bytes of bitsets one propagation step gathers at once (one row per transition): a
+#: large layer's breached components are split into chunks so memory stays bounded.
+_BLOCK_BYTES = 1 << 26
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    """One cell of the layer matrix."""
+
+    source: Layer
+    target: Layer
+    chain: Chain | None
+    pairs: int
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    """The attack graph as the index arrays the pair count works on."""
+
+    sources: np.ndarray  # per transition, sorted by target
+    targets: np.ndarray
+    target_starts: np.ndarray  # first position of each distinct target in ``targets``
+    distinct_targets: np.ndarray
+    state_layer: np.ndarray  # per state, index in ``list(Layer)``
+    state_component: np.ndarray  # per state, index of its component in id order
+    component_layer: np.ndarray
+    component_ids: list[str]
+    by_component: np.ndarray  # state indexes sorted by component
+    component_starts: np.ndarray  # first position of each component's states there
+
+
+def _arrays(graph: AttackGraph) -> _Arrays:
+    layers = list(Layer)
+    component_ids = sorted({state.component.id for state in graph.states})
+    position = {component_id: n for n, component_id in enumerate(component_ids)}
+    layer_of = {state.component.id: layers.index(state.component.layer) for state in graph.states}
+    state_component = np.array(
+        [position[state.component.id] for state in graph.states], dtype=np.int64
+    )
+    transition_sources, transition_targets = graph.steps.source, graph.steps.target
+    order = np.argsort(transition_targets, kind="stable")
+    targets = transition_targets[order]
+    distinct_targets, target_starts = np.unique(targets, return_index=True)
+    by_component = np.argsort(state_component, kind="stable")
+    _, component_starts = np.unique(state_component[by_component], return_index=True)
+    return _Arrays(
+        sources=transition_sources[order],
+        targets=targets,
+        target_starts=target_starts,
+        distinct_targets=distinct_targets,
+        state_layer=np.array([layer_of[s.component.id] for s in graph.states], dtype=np.int64),
+        state_component=state_component,
+        component_layer=np.array([layer_of[c] for c in component_ids], dtype=np.int64),
+        component_ids=component_ids,
+        by_component=by_component,
+        component_starts=component_starts,
+    )
+
+
+def _step(
+    arrays: _Arrays, states: np.ndarray, rows: np.ndarray, state_count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bitset ``rows`` held at ``states`` (sorted), one transition further: the states
+    reached and, for each, the OR of the rows arriving there."""
+    position = np.full(state_count, -1, dtype=np.int64)
+    position[states] = np.arange(len(states))
+    held = position[arrays.sources]
+    active = held >= 0
+    if not active.any():
+        return states[:0], rows[:0]
+    targets = arrays.targets[active]
+    run_starts = np.flatnonzero(np.r_[True, targets[1:] != targets[:-1]])
+    # ``take`` gathers rows faster than fancy indexing does.
+    gathered = np.take(rows, held[active], axis=0)
+    return targets[run_starts], np.bitwise_or.reduceat(gathered, run_starts, axis=0)
+
+
+def _merge(states: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One row per state: the OR of the rows given for it."""
+    order = np.argsort(states, kind="stable")
+    states, rows = states[order], rows[order]
+    if not len(states):
+        return states, rows
+    run_starts = np.flatnonzero(np.r_[True, states[1:] != states[:-1]])
+    return states[run_starts], np.bitwise_or.reduceat(rows, run_starts, axis=0)
+
+
+def _news(states: np.ndarray, rows: np.ndarray, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bits of ``rows`` not yet in ``held`` at their states, without the empty rows."""
+    rows = rows & ~np.take(held, states, axis=0)
+    keep = rows.any(axis=1)
+    return states[keep], rows[keep]
+
+
+def _row_reach(arrays: _Arrays, starts: np.ndarray, home: int, max_hops: int) -> np.ndarray:
+    """Per state, the bitset of ``starts`` (one bit per breached component) reaching it
+    within ``max_hops`` transitions after leaving layer ``home`` at least once.
+
+    ``starts`` has one row per state; a walk stays "at home" while it is on the row's layer and
+    turns "moved" when it steps anywhere else, as the diagonal of the matrix asks. Each hop
+    steps only the bits the previous hop added (the rest have stepped already), so the work
+    follows the frontier, not the graph.
+    """
+    state_count = len(starts)
+    on_home = arrays.state_layer == home
+    at_home, moved = starts.copy(), np.zeros_like(starts)
+    home_states = np.flatnonzero(starts.any(axis=1))
+    home_rows = starts[home_states]
+    moved_states, moved_rows = home_states[:0], home_rows[:0]
+    for _ in range(max_hops):
+        reached, rows = _step(arrays, home_states, home_rows, state_count)
+        stays = on_home[reached]
+        leaving_states, leaving_rows = reached[~stays], rows[~stays]
+        home_states, home_rows = _news(reached[stays], rows[stays], at_home)
+        stepped, stepped_rows = _step(arrays, moved_states, moved_rows, state_count)
+        moved_states, moved_rows = _merge(
+            np.concatenate([stepped, leaving_states]), np.concatenate([stepped_rows, leaving_rows])
+        )
+        moved_states, moved_rows = _news(moved_states, moved_rows, moved)
+        if not (len(home_states) or len(moved_states)):
+            break
+        at_home[home_states] |= home_rows
+        moved[moved_states] |= moved_rows
+    return moved
+
+
+def reachable_pairs(graph: AttackGraph, max_hops: int) -> dict[tuple[Layer, Layer], int]:
+    """Per (start layer, final layer): how many (start, final) component pairs a chain joins.
+
+    A start is a component assumed breached (any of its states that has a likelihood); a pair
+    counts when a walk of at most ``max_hops`` transitions from it reaches the final
+    component, having left the start's layer at least once (for the diagonal).
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> graph = mg.analyze(mg.example("netmon")).attack_graph
+    >>> counts = reachable_pairs(graph, 8)
+    >>> all(count > 0 for count in counts.values()) and len(counts) <= 49
+    True
+    """
+    return _PairCount(graph, max_hops, None).result()
+
+
+#: Transitions from which :func:`layer_matrix` counts pairs in a worker process while it searches
+#: for the cells' chains: below this, starting the process costs more than it saves.
+PARALLEL_FROM_TRANSITIONS = 50_000
+
+
+@contextmanager
+def _pair_worker(graph: AttackGraph) -> Iterator[Executor | None]:
+    """A process to count pairs in beside this one's searches, or None to count them here.
+
+    NumPy keeps the GIL in the gathers and reductions of the count, so threads would take turns;
+    a forked process runs on the other core. It is used only where forking is safe: on Linux,
+    with no other thread alive that could hold a lock the child would inherit.
+    """
+    if (
+        len(graph.transitions) < PARALLEL_FROM_TRANSITIONS
+        or (os.cpu_count() or 1) < 2
+        or not sys.platform.startswith("linux")
+        or threading.active_count() > 1
+    ):
+        yield None
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        yield pool
+
+
+class _PairCount:
+    """The pair count of :func:`reachable_pairs`, started on ``pool`` if one is given."""
+
+    def __init__(self, graph: AttackGraph, max_hops: int, pool: Executor | None) -> None:
+        self.max_hops = max_hops
+        self.jobs: list[tuple[int, np.ndarray]] = []
+        self.future: Future[list[np.ndarray]] | None = None
+        if not graph.states:
+            return
+        self.arrays = _arrays(graph)
+        self.likely = np.array([state.likelihood > 0 for state in graph.states])
+        chunk = max(64, (_BLOCK_BYTES // max(1, len(graph.transitions))) // 8 * 64)
+        for home in range(len(Layer)):
+            breached = np.bincount(
+                self.arrays.state_component[self.likely & (self.arrays.state_layer == home)],
+                minlength=len(self.arrays.component_ids),
+            )
+            row = np.flatnonzero(breached)
+            self.jobs += [(home, row[first : first + chunk]) for first in range(0, len(row), chunk)]
+        if pool is not None:
+            self.future = pool.submit(_count_jobs, self.arrays, self.likely, self.jobs, max_hops)
+
+    def result(self) -> dict[tuple[Layer, Layer], int]:
+        """Wait for the count; the pairs per (start layer, final layer), zero counts left out."""
+        if not self.jobs:
+            return {}
+        if self.future is not None:
+            results = self.future.result()
+        else:
+            results = _count_jobs(self.arrays, self.likely, self.jobs, self.max_hops)
+        layers = list(Layer)
+        per_row = np.zeros((len(layers), len(layers)), dtype=np.int64)
+        for (home, _), per_target in zip(self.jobs, results, strict=True):
+            per_row[home] += per_target
+        return {
+            (layers[home], layers[target]): int(per_row[home, target])
+            for home in range(len(layers))
+            for target in range(len(layers))
+            if per_row[home, target]
+        }
+
+
+def _count_jobs(
+    arrays: _Arrays, likely: np.ndarray, jobs: list[tuple[int, np.ndarray]], max_hops: int
+) -> list[np.ndarray]:
+    return [_count_chunk(arrays, components, likely, home, max_hops) for home, components in jobs]
+
+
+def _count_chunk(
+    arrays: _Arrays, components: np.ndarray, likely: np.ndarray, home: int, max_hops: int
+) -> np.ndarray:
+    """Pairs per final layer for the breached ``components`` (one bit each)."""
+    state_count = len(arrays.state_layer)
+    column = np.full(len(arrays.component_ids), -1, dtype=np.int64)
+    column[components] = np.arange(len(components))
+    starting = np.flatnonzero(likely & (column[arrays.state_component] >= 0))
+    bit = column[arrays.state_component[starting]]
+    # One bit per breached component, in 64-bit words (eight times fewer NumPy elements).
+    starts = np.zeros((state_count, -(-len(components) // 64)), dtype=np.uint64)
+    np.bitwise_or.at(
+        starts, (starting, bit // 64), np.left_shift(np.uint64(1), (bit % 64).astype(np.uint64))
+    )
+    moved = _row_reach(arrays, starts, home, max_hops)
+    per_component = np.bitwise_or.reduceat(
+        moved[arrays.by_component], arrays.component_starts, axis=0
+    )
+    pairs = _BITS_IN_BYTE[per_component.view(np.uint8)].sum(axis=1)
+    return np.bincount(arrays.component_layer, weights=pairs, minlength=len(Layer)).astype(np.int64)
+
+
+def layer_matrix(
+    graph: AttackGraph,
+    *,
+    max_hops: int = 8,
+    evidence: Maturity | None = None,
+    evidence_on: EvidenceScope = "entry",
+) -> list[MatrixCell]:
+    """The 7x7 matrix (L6 included), row by row from L1 to L7.
+
+    Parameters
+    ----------
+    graph : AttackGraph
+    max_hops : int
+    evidence : Maturity, optional
+        Each cell's best chain among those backed by ATLAS techniques of at least this maturity
+        (``evidence_on`` as in :class:`ChainQuery`); the pair counts stay those of every chain.
+
+    Returns
+    -------
+    list of MatrixCell
+        49 cells; ``chain`` is None where no chain joins the two layers.
+
+    Examples
+    --------
+    >>> import maestro_graph as mg
+    >>> cells = layer_matrix(mg.analyze(mg.example("netmon")).attack_graph)
+    >>> len(cells), all(cell.chain is None for cell in cells if not cell.pairs)
+    (49, True)
+    """
+    groups = sibling_groups(graph)
+    with _pair_worker(graph) as worker:
+        counting = _PairCount(graph, max_hops, worker)
+        best = {
+            source: _best_of_row(graph, source, max_hops, evidence, evidence_on) for source in Layer
+        }
+        pairs = counting.result()
+    cells = []
+    for source in Layer:
+        for target in Layer:
+            count = pairs.get((source, target), 0)
+            path = best[source].get(target) if count else None
+            chain = None
+            if path is not None:
+                variants = chain_variants(graph, path, groups)
+                chain = make_chain(graph, path, 1, assumed_breach=True, variants=variants)
+            cells.append(MatrixCell(source, target, chain, count))
+    return cells
+
+
+def _best_of_row(
+    graph: AttackGraph,
+    source: Layer,
+    max_hops: int,
+    evidence: Maturity | None,
+    evidence_on: EvidenceScope,
+) -> dict[Layer, tuple[int, ...]]:
+    """The best chain from a breach on ``source`` to each layer (state-index paths)."""
+    query = ChainQuery(
+        max_hops=max_hops,
+        source_layers=frozenset({source}),
+        assume_breach=True,
+        fold_stages=False,
+        evidence=evidence,
+        evidence_on=evidence_on,
+    )
+    return best_per_target_layer(graph, query, Layer)

@@ -1,0 +1,54 @@
+"""Small HTML tables for Jupyter (``_repr_html_``), with layer colours.
+
+This sits beside the core types (it imports nothing but the layer metadata), so models, chains
+and analyses can show themselves in a notebook without the core importing the renderers.
+
+Examples
+--------
+>>> html_table(["a"], [["<b>"]], caption="x").startswith("<table")
+True
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from maestro_graph.model.layers import LAYER_FILL, LAYER_INK, Layer
+
+_STYLE = "border-collapse:collapse;font-size:12px;margin:4px 0"
+_CELL = "border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top"
+
+
+def layer_badge(layer: Layer) -> str:
+    """A coloured ``L3`` label (already HTML)."""
+    return (
+        f'<span style="background:{LAYER_FILL[layer]};color:{LAYER_INK[layer]};padding:0 4px;'
+        f'border-radius:3px;font-weight:600">{layer.value}</span>'
+    )
+
+
+class Raw(str):
+    """A cell value that is already HTML and must not be escaped."""
+
+
+def html_table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str = ""
+) -> str:
+    """An HTML table; cells are escaped unless they are :class:`Raw`."""
+
+    def cell(value: object) -> str:
+        return value if isinstance(value, Raw) else html.escape(str(value))
+
+    head = "".join(f'<th style="{_CELL};background:#f3f3f3">{html.escape(h)}</th>' for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f'<td style="{_CELL}">{cell(c)}</td>' for c in row) + "</tr>"
+        for row in rows
+    )
+    title = (
+        f'<caption style="text-align:left;font-weight:600">{html.escape(caption)}</caption>'
+        if caption
+        else ""
+    )
+    table = f'<table style="{_STYLE}">{title}<thead><tr>{head}</tr></thead>'
+    return f"{table}<tbody>{body}</tbody></table>"
