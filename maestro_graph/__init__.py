@@ -38,6 +38,7 @@ from maestro_graph.model import (
 from maestro_graph.model.layers import Layer
 from maestro_graph.model.loading import Limits
 from maestro_graph.support.errors import MaestroInputError, Problem
+from maestro_graph.support.version import VERSION
 
 if TYPE_CHECKING:
     from maestro_graph.io.importers import ImportResult
@@ -121,7 +122,7 @@ def export(model: SystemModel | Analysis, to: str) -> str:
     return export_format(to).render(analysis)
 
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 __all__ = [
     "Analysis",

@@ -137,7 +137,8 @@ class Chains(Sequence[Chain]):
 
     def _repr_html_(self) -> str:
         """The ranked chains as a table, for Jupyter."""
-        from maestro_graph.support.htmlrepr import Raw, html_table, layer_badge
+        from maestro_graph.model.layers import layer_badge
+        from maestro_graph.support.htmlrepr import Raw, html_table
 
         rows = [
             [
@@ -187,7 +188,8 @@ class Analysis:
 
     def _repr_html_(self) -> str:
         """Coverage, the top threats and the top chains, for Jupyter."""
-        from maestro_graph.support.htmlrepr import Raw, html_table, layer_badge
+        from maestro_graph.model.layers import layer_badge
+        from maestro_graph.support.htmlrepr import Raw, html_table
 
         coverage = html_table(
             ["layer", "components", "threats", "findings"],

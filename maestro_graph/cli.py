@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from maestro_graph import __version__
 from maestro_graph.analysis import DEFAULT_MAX_HOPS, GATE_MAX_HOPS, MAX_HOPS_LIMIT
 from maestro_graph.api import example_path, examples
 from maestro_graph.api import load_model as api_load_model
@@ -31,6 +30,7 @@ from maestro_graph.model import SystemModel
 from maestro_graph.model.layers import Layer
 from maestro_graph.model.loading import DEFAULT_LIMITS, Limits
 from maestro_graph.support.errors import MaestroInputError
+from maestro_graph.support.version import VERSION
 
 if TYPE_CHECKING:
     from maestro_graph.regression import Baseline
@@ -190,7 +190,7 @@ def _with_delta(text: str, output_format: str, delta_text: str, delta: dict[str,
     cls=MaestroGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, prog_name="maestro-graph")
+@click.version_option(VERSION, prog_name="maestro-graph")
 def main() -> None:
     """Graph-based MAESTRO threat modelling for agentic AI systems.
 

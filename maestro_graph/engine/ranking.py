@@ -403,7 +403,8 @@ class Chain:
 
     def _repr_html_(self) -> str:
         """The chain's hops as a table, for Jupyter."""
-        from maestro_graph.support.htmlrepr import Raw, html_table, layer_badge
+        from maestro_graph.model.layers import layer_badge
+        from maestro_graph.support.htmlrepr import Raw, html_table
 
         rows = [
             [

@@ -181,3 +181,11 @@ LAYER_INK: MappingProxyType[Layer, str] = MappingProxyType(
         Layer.L7: "#6b6b2a",
     }
 )
+
+
+def layer_badge(layer: Layer) -> str:
+    """A coloured ``L3`` label for HTML tables in Jupyter (already HTML)."""
+    return (
+        f'<span style="background:{LAYER_FILL[layer]};color:{LAYER_INK[layer]};padding:0 4px;'
+        f'border-radius:3px;font-weight:600">{layer.value}</span>'
+    )

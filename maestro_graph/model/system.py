@@ -423,7 +423,8 @@ class SystemModel(_ModelPart):
 
     def _repr_html_(self) -> str:
         """Components per layer (L7 at the top), for Jupyter."""
-        from maestro_graph.support.htmlrepr import Raw, html_table, layer_badge
+        from maestro_graph.model.layers import layer_badge
+        from maestro_graph.support.htmlrepr import Raw, html_table
 
         by_layer = self.components_by_layer()
         entries = {c.id for c in self.entry_components()}

@@ -36,12 +36,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from maestro_graph import __version__
 from maestro_graph.catalog import Catalog
 from maestro_graph.catalog.types import Threat
 from maestro_graph.engine.ranking import Chain
 from maestro_graph.engine.risk import RISK_BOUNDS, Band
 from maestro_graph.model import SystemModel
+from maestro_graph.support.version import VERSION
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: The prefix of every rule id; a chain's rule is the prefix and its final threat's id.
@@ -428,7 +428,7 @@ def render_sarif(
         "tool": {
             "driver": {
                 "name": "maestro-graph",
-                "version": __version__,
+                "version": VERSION,
                 "rules": rules,
             }
         },

@@ -1,7 +1,8 @@
-"""Small HTML tables for Jupyter (``_repr_html_``), with layer colours.
+"""Small HTML tables for Jupyter (``_repr_html_``).
 
-This sits beside the core types (it imports nothing but the layer metadata), so models, chains
-and analyses can show themselves in a notebook without the core importing the renderers.
+It imports nothing of the package, so models, chains and analyses can show themselves in a
+notebook without the core importing the renderers (a layer's coloured label is
+:func:`maestro_graph.model.layers.layer_badge`).
 
 Examples
 --------
@@ -14,18 +15,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from maestro_graph.model.layers import LAYER_FILL, LAYER_INK, Layer
-
 _STYLE = "border-collapse:collapse;font-size:12px;margin:4px 0"
 _CELL = "border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top"
-
-
-def layer_badge(layer: Layer) -> str:
-    """A coloured ``L3`` label (already HTML)."""
-    return (
-        f'<span style="background:{LAYER_FILL[layer]};color:{LAYER_INK[layer]};padding:0 4px;'
-        f'border-radius:3px;font-weight:600">{layer.value}</span>'
-    )
 
 
 class Raw(str):
