@@ -428,23 +428,78 @@ def diff_chains(
     >>> result.removed, result.changed
     ((), ())
     """
-    band = parse_band(min_band, "--min-band")
     old = {c.id: c for c in map(ChainSnapshot.of, old_chains)}
     new = {c.id: c for c in map(ChainSnapshot.of, new_chains)}
-    delta = ModelDelta.between(old_model, new_model) if old_model and new_model else None
-    catalog_changed = None not in catalog_versions and catalog_versions[0] != catalog_versions[1]
-    old_pairs = {(c.entry, c.target): c for c in old.values()}
-    new_pairs = {(c.entry, c.target): c for c in new.values()}
+    differ = _Differ(
+        band=parse_band(min_band, "--min-band"),
+        delta=ModelDelta.between(old_model, new_model) if old_model and new_model else None,
+        catalog_versions=catalog_versions,
+        old_pairs={(c.entry, c.target): c for c in old.values()},
+        new_pairs={(c.entry, c.target): c for c in new.values()},
+        old_graph=old_graph,
+        new_graph=new_graph,
+        any_start=any_start,
+    )
+    changes: list[ChainChange] = []
+    unchanged = 0
+    for chain_id, chain in new.items():
+        before = old.get(chain_id)
+        if before is None:
+            found = differ.arrived(chain)
+        elif differ.reportable(before.band, chain.band) and not _significant(
+            before.risk, chain.risk, before.band, chain.band, tolerance
+        ):
+            unchanged += 1
+            continue
+        else:
+            found = differ.kept(before, chain)
+        changes += [found] if found else []
+    changes += filter(None, (differ.left(c) for i, c in old.items() if i not in new))
+    changed = [c for c in changes if c.status == "changed"]
+    return ChainDiff(
+        added=_order((c for c in changes if c.status == "added"), "after"),
+        removed=_order((c for c in changes if c.status == "removed"), "before"),
+        changed=tuple(
+            sorted(
+                changed,
+                key=lambda c: (-abs((c.risk_after or 0) - (c.risk_before or 0)), c.id),
+            )
+        ),
+        unchanged=unchanged,
+        min_band=differ.band,
+    )
 
-    def reportable(*bands: Band | None) -> bool:
-        return any(b is not None and b.rank >= band.rank for b in bands)
 
-    def finish(causes: list[Cause]) -> tuple[Cause, ...]:
+@dataclass(frozen=True)
+class _Differ:
+    """What :func:`diff_chains` knows while it judges one chain at a time."""
+
+    band: Band
+    delta: ModelDelta | None
+    catalog_versions: tuple[str | None, str | None]
+    old_pairs: Mapping[tuple[str, str], ChainSnapshot]
+    new_pairs: Mapping[tuple[str, str], ChainSnapshot]
+    old_graph: AttackGraph | None
+    new_graph: AttackGraph | None
+    any_start: bool
+
+    def reportable(self, *bands: Band | None) -> bool:
+        """Whether either side is at or above the compared band."""
+        return any(b is not None and b.rank >= self.band.rank for b in bands)
+
+    def causes(self, *chains: ChainSnapshot) -> list[Cause]:
+        return self.delta.causes_for(chains) if self.delta else []
+
+    def finish(self, causes: list[Cause]) -> tuple[Cause, ...]:
+        """The causes, with the catalog's change or an unknown cause where no model change
+        explains the difference."""
+        old_version, new_version = self.catalog_versions
+        catalog_changed = None not in self.catalog_versions and old_version != new_version
         if catalog_changed and not any(c.kind in {"component", "flow"} for c in causes):
             causes.append(
                 Cause(
                     "catalog",
-                    f"{catalog_versions[0]} -> {catalog_versions[1]}",
+                    f"{old_version} -> {new_version}",
                     "changed",
                     ("the rules changed; their likelihoods or propagation may explain this",),
                 )
@@ -452,52 +507,37 @@ def diff_chains(
         if not causes:
             causes.append(
                 Cause("unknown", "", "no component or flow on this chain changed", ())
-                if delta is not None
+                if self.delta is not None
                 else Cause("unknown", "", "no old model to compare with", ())
             )
         return tuple(causes)
 
-    added: list[ChainChange] = []
-    removed: list[ChainChange] = []
-    changed: list[ChainChange] = []
-    unchanged = 0
-    for chain_id, chain in new.items():
-        before = old.get(chain_id)
-        if before is not None:
-            if not reportable(before.band, chain.band):
-                continue
-            if not _significant(before.risk, chain.risk, before.band, chain.band, tolerance):
-                unchanged += 1
-                continue
-            causes = delta.causes_for([before, chain]) if delta else []
-            changed.append(
-                ChainChange(
-                    "changed",
-                    chain,
-                    before.risk,
-                    chain.risk,
-                    before.band,
-                    chain.band,
-                    finish(causes),
-                )
-            )
-            continue
-        exact = _exact_risk(old_graph, chain, any_start=any_start) if old_graph else None
-        displaced = old_pairs.get((chain.entry, chain.target))
+    def kept(self, before: ChainSnapshot, chain: ChainSnapshot) -> ChainChange | None:
+        """A chain on both sides whose risk or band changed (None: below the compared band)."""
+        if not self.reportable(before.band, chain.band):
+            return None
+        causes = self.finish(self.causes(before, chain))
+        return ChainChange(
+            "changed", chain, before.risk, chain.risk, before.band, chain.band, causes
+        )
+
+    def arrived(self, chain: ChainSnapshot) -> ChainChange | None:
+        """A chain of the new side only: added, or changed when it existed below the band."""
+        exact = (
+            _exact_risk(self.old_graph, chain, any_start=self.any_start) if self.old_graph else None
+        )
+        displaced = self.old_pairs.get((chain.entry, chain.target))
         if exact is not None and displaced is None:
             # It existed, below the compared band: its risk changed.
-            if not reportable(exact.band, chain.band):
-                continue
-            causes = delta.causes_for([chain]) if delta else []
-            changed.append(
-                ChainChange(
-                    "changed", chain, exact.risk, chain.risk, exact.band, chain.band, finish(causes)
-                )
+            if not self.reportable(exact.band, chain.band):
+                return None
+            causes = self.finish(self.causes(chain))
+            return ChainChange(
+                "changed", chain, exact.risk, chain.risk, exact.band, chain.band, causes
             )
-            continue
-        if not reportable(chain.band):
-            continue
-        causes = delta.causes_for([chain]) if delta else []
+        if not self.reportable(chain.band):
+            return None
+        causes = self.causes(chain)
         if displaced is not None:
             causes.append(
                 Cause(
@@ -508,35 +548,32 @@ def diff_chains(
                     + ((f"this chain had risk {exact.risk:.3f} before",) if exact else ()),
                 )
             )
-        added.append(
-            ChainChange(
-                "added",
-                chain,
-                exact.risk if exact else None,
-                chain.risk,
-                exact.band if exact else None,
-                chain.band,
-                finish(causes),
-            )
+        return ChainChange(
+            "added",
+            chain,
+            exact.risk if exact else None,
+            chain.risk,
+            exact.band if exact else None,
+            chain.band,
+            self.finish(causes),
         )
-    for chain_id, chain in old.items():
-        if chain_id in new:
-            continue
-        exact = _exact_risk(new_graph, chain, any_start=any_start) if new_graph else None
-        successor = new_pairs.get((chain.entry, chain.target))
+
+    def left(self, chain: ChainSnapshot) -> ChainChange | None:
+        """A chain of the old side only: removed, or changed when it is now below the band."""
+        exact = (
+            _exact_risk(self.new_graph, chain, any_start=self.any_start) if self.new_graph else None
+        )
+        successor = self.new_pairs.get((chain.entry, chain.target))
         if exact is not None and successor is None:
-            if not reportable(chain.band, exact.band):
-                continue
-            causes = delta.causes_for([chain]) if delta else []
-            changed.append(
-                ChainChange(
-                    "changed", chain, chain.risk, exact.risk, chain.band, exact.band, finish(causes)
-                )
+            if not self.reportable(chain.band, exact.band):
+                return None
+            causes = self.finish(self.causes(chain))
+            return ChainChange(
+                "changed", chain, chain.risk, exact.risk, chain.band, exact.band, causes
             )
-            continue
-        if not reportable(chain.band):
-            continue
-        causes = delta.causes_for([chain]) if delta else []
+        if not self.reportable(chain.band):
+            return None
+        causes = self.causes(chain)
         if successor is not None:
             causes.append(
                 Cause(
@@ -547,29 +584,15 @@ def diff_chains(
                     + ((f"this chain still has risk {exact.risk:.3f}",) if exact else ()),
                 )
             )
-        removed.append(
-            ChainChange(
-                "removed",
-                chain,
-                chain.risk,
-                exact.risk if exact else None,
-                chain.band,
-                exact.band if exact else None,
-                finish(causes),
-            )
+        return ChainChange(
+            "removed",
+            chain,
+            chain.risk,
+            exact.risk if exact else None,
+            chain.band,
+            exact.band if exact else None,
+            self.finish(causes),
         )
-    return ChainDiff(
-        added=_order(added, "after"),
-        removed=_order(removed, "before"),
-        changed=tuple(
-            sorted(
-                changed,
-                key=lambda c: (-abs((c.risk_after or 0) - (c.risk_before or 0)), c.id),
-            )
-        ),
-        unchanged=unchanged,
-        min_band=band,
-    )
 
 
 def scope_text(band: Band, max_hops: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -15,11 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from maestro_graph.catalog.conformance import checked_model
 from maestro_graph.engine.ranking import (
+    Chain,
+    ChainQuery,
     chain_fingerprint,
     search_chains,
 )
 from maestro_graph.engine.risk import Band, band_floor
-from maestro_graph.model import SystemModel
+from maestro_graph.model import Flow, SystemModel
 from maestro_graph.model.loading import DEFAULT_LIMITS, Document, Limits, read_document
 from maestro_graph.regression.diff import (
     Cause,
@@ -31,7 +33,13 @@ from maestro_graph.regression.diff import (
     scope_text,
 )
 from maestro_graph.regression.files import BandField, Fingerprint, validation_problems
-from maestro_graph.regression.snapshot import RISK_TOLERANCE, ChainSnapshot, flow_text, parse_band
+from maestro_graph.regression.snapshot import (
+    RISK_TOLERANCE,
+    ChainSnapshot,
+    FlowKey,
+    flow_text,
+    parse_band,
+)
 from maestro_graph.support.errors import MaestroInputError
 
 if TYPE_CHECKING:
@@ -244,8 +252,43 @@ def diff_report(
     options, unknown = parse_query_description(report.query)
     options.setdefault("max_hops", 6)
     query = new.query(top=None, **options)
-    # A chain tied with the report's last one may have been cut by the tie-break: only chains
-    # above the report's lowest risk would certainly have been listed.
+    current, cutoff = _current_chains(report, new, band, query)
+    result = diff_chains(
+        report.chains,
+        current,
+        min_band=band,
+        new_graph=new.attack_graph,
+        any_start=query.assume_breach,
+        catalog_versions=(report.catalog_version, new.catalog.version),
+    )
+    flows = flows_by_key(new.model)
+
+    def rebuild(changes: tuple[ChainChange, ...]) -> tuple[ChainChange, ...]:
+        return tuple(dataclasses.replace(c, causes=_report_causes(c, new, flows)) for c in changes)
+
+    model = new.model
+    old_label, new_label = labels or (report.source, model.source or model.name)
+    return dataclasses.replace(
+        result,
+        added=rebuild(result.added),
+        removed=rebuild(result.removed),
+        changed=rebuild(result.changed),
+        old=DiffSide(old_label, report.model, report.catalog_version, "report"),
+        new=DiffSide(new_label, model.name, new.catalog.version, "model"),
+        scope=f"chains at or above {band.value}; searched as the report: "
+        + (report.query or scope_text(band, options["max_hops"]).split("; ", 1)[1]),
+        notes=tuple(_report_notes(report, new, unknown, cutoff)),
+    )
+
+
+def _current_chains(
+    report: SavedReport, new: Analysis, band: Band, query: ChainQuery
+) -> tuple[list[Chain], float]:
+    """The model's chains to compare with the report's, and the report's lowest risk.
+
+    A chain tied with the report's last one may have been cut by the tie-break: only chains
+    above the report's lowest risk would certainly have been listed.
+    """
     cutoff = min((c.risk for c in report.chains), default=0.0)
     listed = {c.id for c in report.chains}
     floor = max(band_floor(band), cutoff - RISK_TOLERANCE, 0.0)
@@ -256,65 +299,67 @@ def diff_report(
         if c.band.rank >= band.rank
         and (c.id in listed or not report.chains or c.risk > cutoff + RISK_TOLERANCE)
     ]
-    result = diff_chains(
-        report.chains,
-        current,
-        min_band=band,
-        new_graph=new.attack_graph,
-        any_start=query.assume_breach,
-        catalog_versions=(report.catalog_version, new.catalog.version),
-    )
+    return current, cutoff
+
+
+def _report_causes(
+    change: ChainChange, new: Analysis, flows: Mapping[FlowKey, Flow]
+) -> tuple[Cause, ...]:
+    """Causes of one difference from the new model alone (the report holds no old model)."""
     model = new.model
-    flows = flows_by_key(model)
+    causes = [c for c in change.causes if c.kind in {"pair", "catalog"}]
+    chain = change.chain
+    if change.status == "removed":
+        for component_id, _ in chain.keys:
+            if not model.has_component(component_id):
+                causes.append(Cause("component", component_id, "removed"))
+        for flow in chain.flows:
+            if flow is not None and flow not in flows:
+                causes.append(Cause("flow", flow_text(flow), "removed"))
+    if change.status == "changed" and chain.likelihoods:
+        causes += _step_causes(chain, new, flows)
+    if not causes:
+        causes.append(
+            Cause("unknown", "", "no old model: the cause cannot be derived from a saved report")
+        )
+    return tuple(causes)
 
-    def report_causes(change: ChainChange) -> tuple[Cause, ...]:
-        causes = [c for c in change.causes if c.kind in {"pair", "catalog"}]
-        chain = change.chain
-        if change.status == "removed":
-            for component_id, _ in chain.keys:
-                if not model.has_component(component_id):
-                    causes.append(Cause("component", component_id, "removed"))
-            for flow in chain.flows:
-                if flow is not None and flow not in flows:
-                    causes.append(Cause("flow", flow_text(flow), "removed"))
-        if change.status == "changed" and chain.likelihoods:
-            now = _current_steps(new, chain)
-            for number, ((component_id, threat), before, after) in enumerate(
-                zip(chain.keys, chain.likelihoods, now, strict=False), start=1
-            ):
-                if before is None or after is None or math.isclose(before, after, abs_tol=1e-6):
-                    continue
-                where = (
-                    _describe_controls(model.component(component_id).controls)
-                    if model.has_component(component_id)
-                    else ""
-                )
-                step_flow = chain.flows[number - 1]
-                if step_flow is not None and step_flow in flows:
-                    where += f"; flow {flow_text(step_flow)} " + _describe_controls(
-                        flows[step_flow].controls
-                    )
-                causes.append(
-                    Cause(
-                        "step",
-                        f"{number} {component_id}[{threat}]",
-                        f"likelihood {before:.3f} -> {after:.3f}",
-                        (f"component {component_id} {where}",),
-                    )
-                )
-        if not causes:
-            causes.append(
-                Cause(
-                    "unknown",
-                    "",
-                    "no old model: the cause cannot be derived from a saved report",
-                )
+
+def _step_causes(chain: ChainSnapshot, new: Analysis, flows: Mapping[FlowKey, Flow]) -> list[Cause]:
+    """The steps whose likelihood differs from the report's, with the controls now on them."""
+    model = new.model
+    causes = []
+    now = _current_steps(new, chain)
+    for number, ((component_id, threat), before, after) in enumerate(
+        zip(chain.keys, chain.likelihoods, now, strict=False), start=1
+    ):
+        if before is None or after is None or math.isclose(before, after, abs_tol=1e-6):
+            continue
+        where = (
+            _describe_controls(model.component(component_id).controls)
+            if model.has_component(component_id)
+            else ""
+        )
+        step_flow = chain.flows[number - 1]
+        if step_flow is not None and step_flow in flows:
+            where += f"; flow {flow_text(step_flow)} " + _describe_controls(
+                flows[step_flow].controls
             )
-        return tuple(causes)
+        causes.append(
+            Cause(
+                "step",
+                f"{number} {component_id}[{threat}]",
+                f"likelihood {before:.3f} -> {after:.3f}",
+                (f"component {component_id} {where}",),
+            )
+        )
+    return causes
 
-    def rebuild(changes: tuple[ChainChange, ...]) -> tuple[ChainChange, ...]:
-        return tuple(dataclasses.replace(c, causes=report_causes(c)) for c in changes)
 
+def _report_notes(
+    report: SavedReport, new: Analysis, unknown: list[str], cutoff: float
+) -> list[str]:
+    """What a diff against a saved report cannot tell, said in its notes."""
     # Current chains below the report's lowest risk were not searched (they would not have been
     # listed); report chains that fell below it were looked up exactly.
     notes = [
@@ -334,18 +379,7 @@ def diff_report(
             f"with {new.catalog.version}: fingerprints and risks may have moved because rules "
             "changed"
         )
-    old_label, new_label = labels or (report.source, model.source or model.name)
-    return dataclasses.replace(
-        result,
-        added=rebuild(result.added),
-        removed=rebuild(result.removed),
-        changed=rebuild(result.changed),
-        old=DiffSide(old_label, report.model, report.catalog_version, "report"),
-        new=DiffSide(new_label, model.name, new.catalog.version, "model"),
-        scope=f"chains at or above {band.value}; searched as the report: "
-        + (report.query or scope_text(band, options["max_hops"]).split("; ", 1)[1]),
-        notes=tuple(notes),
-    )
+    return notes
 
 
 def _describe_controls(controls: Sequence[str]) -> str:
