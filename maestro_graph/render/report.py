@@ -31,7 +31,7 @@ from maestro_graph.render.diagram import render_mermaid
 from maestro_graph.render.text import markdown_table
 
 if TYPE_CHECKING:
-    from maestro_graph.analysis import Analysis
+    from maestro_graph.analysis import Analysis, Chains
     from maestro_graph.engine.ranking import Chain
 
 
@@ -109,8 +109,20 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
             "six steps of the MAESTRO method."
         ),
     ]
+    blocks += _decomposition(analysis, chains, drawn)
+    blocks += _layer_threats(analysis)
+    blocks += _chains_section(analysis, chains, drawn)
+    blocks += _risk_section(analysis, drawn)
+    blocks += _mitigation_section(analysis)
+    blocks += _monitoring_section(analysis)
+    blocks += _evidence_section(analysis, chains)
+    return blocks
 
-    # 1. decomposition
+
+def _decomposition(analysis: Analysis, chains: Chains, drawn: dict[str, bytes]) -> list[Block]:
+    """Section 1: the components by layer, owners, the architecture figure and a Mermaid sketch."""
+    model = analysis.model
+    blocks: list[Block] = []
     by_layer = model.components_by_layer()
     blocks += [
         Heading(2, "1. System decomposition"),
@@ -153,8 +165,12 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
             )
         )
     blocks.append(Code(render_mermaid(model, chains[:3]), "mermaid"))
+    return blocks
 
-    # 2. per-layer threats
+
+def _layer_threats(analysis: Analysis) -> list[Block]:
+    """Section 2: the three highest-risk threats of each layer."""
+    blocks: list[Block] = []
     blocks += [
         Heading(2, "2. Layer-specific threats"),
         Paragraph(
@@ -181,8 +197,12 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
             tuple(rows),
         )
     )
+    return blocks
 
-    # 3. cross-layer chains and the matrix
+
+def _chains_section(analysis: Analysis, chains: Chains, drawn: dict[str, bytes]) -> list[Block]:
+    """Section 3: the ranked chains, the first five explained, and the layer matrix."""
+    blocks: list[Block] = []
     blocks += [
         Heading(2, "3. Cross-layer attack chains"),
         Paragraph(f"The {len(chains)} highest-risk chains ({describe_query(chains.query)})."),
@@ -244,8 +264,12 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
     ]
     if "heatmap" in drawn:
         blocks.append(Figure("heatmap", "Layer propagation heatmap.", drawn["heatmap"]))
+    return blocks
 
-    # 4. risk
+
+def _risk_section(analysis: Analysis, drawn: dict[str, bytes]) -> list[Block]:
+    """Section 4: chains per band, over the pairs the gate judges."""
+    blocks: list[Block] = []
     bands = Counter(c.band.value for c in analysis.gate_chains("low", max_hops=GATE_MAX_HOPS))
     floors = ", ".join(f"{band.value} from {band_floor(band):g}" for band in list(Band)[1:])
     blocks += [
@@ -264,8 +288,12 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
         blocks.append(
             Figure("risk-matrix", "Chains placed in the 5x5 risk matrix.", drawn["risk-matrix"])
         )
+    return blocks
 
-    # 5. mitigation
+
+def _mitigation_section(analysis: Analysis) -> list[Block]:
+    """Section 5: the plan that brings every route below high."""
+    blocks: list[Block] = []
     plan = analysis.mitigate(threshold="high", max_hops=DEFAULT_MAX_HOPS)
     counted = [
         band for band in ("critical", "high", "medium", "low") if Band(band).rank >= plan.band.rank
@@ -302,8 +330,13 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
             tuple((band, plan.before.counts[band], plan.after.counts[band]) for band in counted),
         ),
     ]
+    return blocks
 
-    # 6. implementation and monitoring
+
+def _monitoring_section(analysis: Analysis) -> list[Block]:
+    """Section 6: the baseline and the CI gate to keep it."""
+    model = analysis.model
+    blocks: list[Block] = []
     source = _source_argument(model)
     blocks += [
         Heading(2, "6. Implementation and monitoring"),
@@ -317,8 +350,13 @@ def build_report(analysis: Analysis, *, top: int = 10, figures: bool = True) -> 
             "console",
         ),
     ]
+    return blocks
 
-    # evidence
+
+def _evidence_section(analysis: Analysis, chains: Chains) -> list[Block]:
+    """The ATLAS techniques the ranked chains cite."""
+    catalog = analysis.catalog
+    blocks: list[Block] = []
     cited: dict[str, tuple[str, str]] = {}
     for chain in chains:
         for step in chain.steps:
