@@ -49,6 +49,7 @@ INNER_ORDER = {
         "lint",
         "rule_testing",
     ),
+    "cli": ("app", "options", "models", "chains", "decisions", "outputs", "rules", "regression"),
 }
 #: Imports of a later stage made inside a function, each with its reason.
 LAZY_EXCEPTIONS = {
