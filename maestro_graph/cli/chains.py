@@ -19,6 +19,8 @@ from maestro_graph.cli.options import (
     echo_model_warnings,
     emit,
     evidence_options,
+    format_option,
+    hops_option,
     layers_option,
     model_input,
     output_option,
@@ -62,13 +64,7 @@ if TYPE_CHECKING:
     help="The risk register: realized threats first (then demonstrated, feasible, unbacked), "
     "with owners and watchers, and the chains no realized or demonstrated technique backs.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv", "md"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json", "csv", "md")
 @output_option
 @assume_control_option
 def threats(
@@ -273,13 +269,7 @@ def _chain_options(command: F) -> F:
     help="Most partial chains the search queues; past it, it stops with a warning "
     "(dense graphs only: the bundled examples need under 5,000).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv", "md", "sarif", "dot", "mermaid"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json", "csv", "md", "sarif", "dot", "mermaid")
 @output_option
 @assume_control_option
 def paths(
@@ -389,21 +379,9 @@ def paths(
 
 @main.command()
 @model_input
-@click.option(
-    "--max-hops",
-    type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
-    default=DEFAULT_MAX_HOPS,
-    show_default=True,
-    help="Most transitions in a chain.",
-)
+@hops_option(DEFAULT_MAX_HOPS)
 @evidence_options()
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv", "md"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json", "csv", "md")
 @output_option
 @assume_control_option
 def matrix(
@@ -462,13 +440,7 @@ def matrix(
 
 @main.command()
 @model_input
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv", "md"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json", "csv", "md")
 @output_option
 def components(
     model: SystemModel, catalog: Catalog, output_format: str, output: str | None

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from maestro_graph.analysis import MAX_HOPS_LIMIT
 from maestro_graph.catalog import Catalog
 from maestro_graph.cli.app import main
 from maestro_graph.cli.options import (
@@ -14,6 +13,8 @@ from maestro_graph.cli.options import (
     band_option,
     echo_model_warnings,
     emit,
+    format_option,
+    hops_option,
     model_input,
     output_option,
 )
@@ -38,20 +39,8 @@ if TYPE_CHECKING:
     type=click.IntRange(min=1),
     help="Instead: the N placements that take the most risk below --band (exact).",
 )
-@click.option(
-    "--max-hops",
-    type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
-    default=8,
-    show_default=True,
-    help="Most transitions in a chain.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "md"]),
-    default="table",
-    show_default=True,
-)
+@hops_option(8)
+@format_option("table", "json", "md")
 @output_option
 def mitigate(
     model: SystemModel,

@@ -15,6 +15,7 @@ from maestro_graph.cli.app import EXIT_CHECK_FAILED, main
 from maestro_graph.cli.options import (
     catalog_of,
     emit,
+    format_option,
     model_input,
     output_option,
     rules_option,
@@ -28,14 +29,7 @@ if TYPE_CHECKING:
 
 @main.command()
 @model_input
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("table", "json", help="Output format.")
 @click.option(
     "--strict",
     is_flag=True,
@@ -98,13 +92,7 @@ def schema(rule_dirs: tuple[str, ...], output: str | None) -> None:
 
 
 @main.command("examples")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json")
 def examples_command(output_format: str) -> None:
     """List the bundled example models (use one with --example NAME).
 

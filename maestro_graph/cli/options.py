@@ -259,11 +259,29 @@ def catalog_of(rule_dirs: tuple[str, ...]) -> Catalog:
     return catalog
 
 
-def max_hops_option(command: F) -> F:
+def hops_option(default: int, help: str = "Most transitions in a chain.") -> Callable[[F], F]:
+    """``--max-hops`` with this command's default."""
     return click.option(
         "--max-hops",
         type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
-        default=GATE_MAX_HOPS,
+        default=default,
         show_default=True,
-        help="Most transitions in a chain.",
-    )(command)
+        help=help,
+    )
+
+
+def max_hops_option(command: F) -> F:
+    """``--max-hops`` at the gate's default, for the commands that judge what the gate judges."""
+    return hops_option(GATE_MAX_HOPS)(command)
+
+
+def format_option(*choices: str, help: str | None = None) -> Callable[[F], F]:
+    """``--format`` (read as ``output_format``): one of ``choices``, ``table`` by default."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(choices)),
+        default="table",
+        show_default=True,
+        help=help,
+    )

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from maestro_graph.analysis import DEFAULT_MAX_HOPS, MAX_HOPS_LIMIT
+from maestro_graph.analysis import DEFAULT_MAX_HOPS
 from maestro_graph.catalog import Catalog
 from maestro_graph.cli.app import main
 from maestro_graph.cli.options import (
     band_option,
     emit,
+    hops_option,
     model_input,
     output_option,
     write_file,
@@ -77,13 +78,7 @@ def report(
     help="The band the page's mitigation plan brings every chain below; its placements are "
     "the page's toggles.",
 )
-@click.option(
-    "--max-hops",
-    type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
-    default=DEFAULT_MAX_HOPS,
-    show_default=True,
-    help="Most transitions in a chain (chains, matrix and plan).",
-)
+@hops_option(DEFAULT_MAX_HOPS, help="Most transitions in a chain (chains, matrix and plan).")
 @output_option
 def explore(
     model: SystemModel,
@@ -147,13 +142,7 @@ def explore(
     type=click.Choice(["chains", "threats"]),
     help="--view risk-matrix: place chains (default) or threat findings in the cells.",
 )
-@click.option(
-    "--max-hops",
-    type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
-    default=DEFAULT_MAX_HOPS,
-    show_default=True,
-    help="Most transitions in a chain.",
-)
+@hops_option(DEFAULT_MAX_HOPS)
 @click.option(
     "--dpi",
     type=click.IntRange(min=20, max=600),

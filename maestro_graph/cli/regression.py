@@ -14,6 +14,7 @@ from maestro_graph.cli.options import (
     catalog_of,
     emit,
     evidence_options,
+    format_option,
     max_hops_option,
     model_input,
     output_option,
@@ -38,13 +39,7 @@ if TYPE_CHECKING:
     help="Compare chains at or above this band (on either side).",
 )
 @max_hops_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "md"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json", "md")
 @output_option
 def diff(
     old_file: str,
@@ -246,13 +241,7 @@ def _baseline_summary(result: Baseline, previous: Baseline | None, band: str) ->
 )
 @max_hops_option
 @evidence_options()
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "md", "sarif"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json", "md", "sarif")
 @output_option
 def check_command(
     model: SystemModel,

@@ -10,6 +10,7 @@ from maestro_graph.cli.app import EXIT_CHECK_FAILED, main
 from maestro_graph.cli.options import (
     catalog_of,
     emit,
+    format_option,
     layers_option,
     output_option,
     rules_option,
@@ -43,13 +44,7 @@ def rules() -> None:
 @click.option(
     "--layer", "layers", metavar="L2,L3", multiple=True, help="Only entries of these layers."
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "md"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json", "md")
 @rules_option
 def rules_list(
     entry_type: str, layers: tuple[str, ...], output_format: str, rule_dirs: tuple[str, ...]

@@ -523,76 +523,62 @@ class _Differ:
 
     def arrived(self, chain: ChainSnapshot) -> ChainChange | None:
         """A chain of the new side only: added, or changed when it existed below the band."""
-        exact = (
-            _exact_risk(self.old_graph, chain, any_start=self.any_start) if self.old_graph else None
-        )
-        displaced = self.old_pairs.get((chain.entry, chain.target))
-        if exact is not None and displaced is None:
-            # It existed, below the compared band: its risk changed.
-            if not self.reportable(exact.band, chain.band):
-                return None
-            causes = self.finish(self.causes(chain))
-            return ChainChange(
-                "changed", chain, exact.risk, chain.risk, exact.band, chain.band, causes
-            )
-        if not self.reportable(chain.band):
-            return None
-        causes = self.causes(chain)
-        if displaced is not None:
-            causes.append(
-                Cause(
-                    "pair",
-                    f"{chain.entry} -> {chain.target}",
-                    f"now has this chain as its best, replacing {displaced.id}",
-                    (f"{displaced.id} had risk {displaced.risk:.3f}",)
-                    + ((f"this chain had risk {exact.risk:.3f} before",) if exact else ()),
-                )
-            )
-        return ChainChange(
-            "added",
-            chain,
-            exact.risk if exact else None,
-            chain.risk,
-            exact.band if exact else None,
-            chain.band,
-            self.finish(causes),
-        )
+        return self._one_side(chain, self.old_graph, self.old_pairs, arrived=True)
 
     def left(self, chain: ChainSnapshot) -> ChainChange | None:
         """A chain of the old side only: removed, or changed when it is now below the band."""
-        exact = (
-            _exact_risk(self.new_graph, chain, any_start=self.any_start) if self.new_graph else None
+        return self._one_side(chain, self.new_graph, self.new_pairs, arrived=False)
+
+    def _one_side(
+        self,
+        chain: ChainSnapshot,
+        other_graph: AttackGraph | None,
+        other_pairs: Mapping[tuple[str, str], ChainSnapshot],
+        *,
+        arrived: bool,
+    ) -> ChainChange | None:
+        """A chain found on one side only, looked up exactly on the other side's graph."""
+        exact = _exact_risk(other_graph, chain, any_start=self.any_start) if other_graph else None
+        other = other_pairs.get((chain.entry, chain.target))
+        # Risks and bands as (before, after): the chain's own are on its side.
+        there = (exact.risk, exact.band) if exact else (None, None)
+        (risk_before, band_before), (risk_after, band_after) = (
+            (there, (chain.risk, chain.band)) if arrived else ((chain.risk, chain.band), there)
         )
-        successor = self.new_pairs.get((chain.entry, chain.target))
-        if exact is not None and successor is None:
-            if not self.reportable(chain.band, exact.band):
+        if exact is not None and other is None:
+            # It exists on the other side too, below the compared band: its risk changed.
+            if not self.reportable(band_before, band_after):
                 return None
             causes = self.finish(self.causes(chain))
             return ChainChange(
-                "changed", chain, chain.risk, exact.risk, chain.band, exact.band, causes
+                "changed", chain, risk_before, risk_after, band_before, band_after, causes
             )
         if not self.reportable(chain.band):
             return None
         causes = self.causes(chain)
-        if successor is not None:
-            causes.append(
-                Cause(
-                    "pair",
-                    f"{chain.entry} -> {chain.target}",
-                    f"now has {successor.id} as its best chain",
-                    (f"{successor.id} has risk {successor.risk:.3f}",)
-                    + ((f"this chain still has risk {exact.risk:.3f}",) if exact else ()),
-                )
-            )
+        if other is not None:
+            causes.append(self._pair_cause(chain, other, exact, arrived=arrived))
+        status: ChangeStatus = "added" if arrived else "removed"
         return ChainChange(
-            "removed",
-            chain,
-            chain.risk,
-            exact.risk if exact else None,
-            chain.band,
-            exact.band if exact else None,
-            self.finish(causes),
+            status, chain, risk_before, risk_after, band_before, band_after, self.finish(causes)
         )
+
+    @staticmethod
+    def _pair_cause(
+        chain: ChainSnapshot, other: ChainSnapshot, exact: _Exact | None, *, arrived: bool
+    ) -> Cause:
+        """The pair's best chain changed: ``other`` is the one it replaced, or that replaced it."""
+        if arrived:
+            change = f"now has this chain as its best, replacing {other.id}"
+            details = (f"{other.id} had risk {other.risk:.3f}",) + (
+                (f"this chain had risk {exact.risk:.3f} before",) if exact else ()
+            )
+        else:
+            change = f"now has {other.id} as its best chain"
+            details = (f"{other.id} has risk {other.risk:.3f}",) + (
+                (f"this chain still has risk {exact.risk:.3f}",) if exact else ()
+            )
+        return Cause("pair", f"{chain.entry} -> {chain.target}", change, details)
 
 
 def scope_text(band: Band, max_hops: int) -> str:
