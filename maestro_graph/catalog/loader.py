@@ -553,36 +553,46 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
             digest.update(f"{folder}/{path.relative_to(directory)}\n".encode())
             # A regular file of bounded size: read_document checked both.
             digest.update(path.read_bytes())
-            if section == "kinds":
-                _read_kinds(document, folder, collector)
-            elif section == "guards":
-                _read_guards(document, folder, collector)
-            elif section == "watchers":
-                _read_watchers(document, folder, collector)
-            elif section == "owasp":
-                _read_owasp(document, folder, collector)
-            elif section == "threats":
-                for located in _read_entries(document, "threats", Threat, folder, collector):
-                    collector.add(collector.threats, "threat", located)
-            elif section == "propagation":
-                located = _read_rule(document, path, folder, collector)
-                if located is not None:
-                    collector.add(collector.rules, "propagation rule", located)
-            elif section == "controls":
-                for located in _read_entries(document, "controls", Control, folder, collector):
-                    collector.add(collector.controls, "control", located)
-            else:
-                if isinstance(document.data, dict) and document.data.get("atlas_version"):
-                    collector.atlas_version = str(document.data["atlas_version"])
-                for located in _read_entries(
-                    document, "techniques", AtlasTechnique, folder, collector
-                ):
-                    collector.add(collector.atlas, "ATLAS technique", located)
+            _read_section(section, document, path, folder, collector)
     _check_references(collector)
     _check_guards(collector)
     _check_watchers(collector)
     if collector.problems:
         raise MaestroInputError(collector.problems)
+    return _catalog(collector, directories, digest.hexdigest()[:12])
+
+
+def _read_section(
+    section: str, document: Document, path: Path, folder: int, collector: _Collector
+) -> None:
+    """Add what one catalog file defines, by the section its place in the folder names."""
+    if section == "kinds":
+        _read_kinds(document, folder, collector)
+    elif section == "guards":
+        _read_guards(document, folder, collector)
+    elif section == "watchers":
+        _read_watchers(document, folder, collector)
+    elif section == "owasp":
+        _read_owasp(document, folder, collector)
+    elif section == "threats":
+        for located in _read_entries(document, "threats", Threat, folder, collector):
+            collector.add(collector.threats, "threat", located)
+    elif section == "propagation":
+        located = _read_rule(document, path, folder, collector)
+        if located is not None:
+            collector.add(collector.rules, "propagation rule", located)
+    elif section == "controls":
+        for located in _read_entries(document, "controls", Control, folder, collector):
+            collector.add(collector.controls, "control", located)
+    else:
+        if isinstance(document.data, dict) and document.data.get("atlas_version"):
+            collector.atlas_version = str(document.data["atlas_version"])
+        for located in _read_entries(document, "techniques", AtlasTechnique, folder, collector):
+            collector.add(collector.atlas, "ATLAS technique", located)
+
+
+def _catalog(collector: _Collector, directories: tuple[Path, ...], version: str) -> Catalog:
+    """The catalog from what the files defined (checked), each entry with the file it came from."""
     origins = {
         key: located.origin
         for table in (
@@ -606,7 +616,7 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
         atlas_version=collector.atlas_version,
         sources=tuple(str(d) for d in directories),
         warnings=tuple(collector.warnings),
-        version=digest.hexdigest()[:12],
+        version=version,
         origins=origins,
     )
 
