@@ -410,61 +410,76 @@ def render_docs(catalog: Catalog) -> str:
         "",
     ]
     for layer in Layer:
-        on_layer = [t for t in threats if t.layer is layer]
-        parts += [
-            f"## {layer.info.label}",
-            "",
-            f"{layer.info.role.capitalize()}.",
-            "",
-            "### Threats",
-            "",
-        ]
-        parts.append(
-            markdown_table(
-                ["id", "name", "MAESTRO", "entry", "likelihood", "impact", "ATLAS", "mitigated by"],
-                [
-                    [
-                        f"`{t.id}`",
-                        t.name,
-                        t.maestro_name or "-",
-                        "yes" if t.entry else "",
-                        t.likelihood,
-                        t.impact,
-                        _atlas_summary(catalog, t.atlas),
-                        ", ".join(f"`{c}`" for c in t.mitigated_by),
-                    ]
-                    for t in on_layer
-                ],
-            )
-        )
-        parts.append("")
-        for t in on_layer:
-            owasp = ", ".join(f"`{i}`" for i in _sorted_owasp(catalog, t.owasp)) or "none"
-            parts += [
-                f"- **`{t.id}`** ({', '.join(t.applies_to)}): {' '.join(t.description.split())}"
-                f" OWASP: {owasp}."
-            ]
-        controls = [c for c in catalog.controls.values() if c.layer is layer]
-        parts += ["", "### Controls", ""]
-        parts.append(
-            markdown_table(
-                ["id", "name", "effectiveness", "placement", "mitigates", "description"],
-                [
-                    [
-                        f"`{c.id}`",
-                        c.name,
-                        c.effectiveness,
-                        "/".join(c.placement),
-                        len(catalog.mitigates(c.id)),
-                        " ".join(c.description.split()),
-                    ]
-                    for c in controls
-                ],
-            )
-        )
-        parts.append("")
+        parts += _layer_docs(catalog, layer)
     parts += _owasp_docs(catalog)
     parts += _watcher_docs(catalog)
+    parts += _rule_docs(catalog)
+    return "\n".join(parts)
+
+
+def _layer_docs(catalog: Catalog, layer: Layer) -> list[str]:
+    """One layer's section: its threats (table, then each described) and its controls."""
+    threats = list(catalog.threats.values())
+    parts: list[str] = []
+    on_layer = [t for t in threats if t.layer is layer]
+    parts += [
+        f"## {layer.info.label}",
+        "",
+        f"{layer.info.role.capitalize()}.",
+        "",
+        "### Threats",
+        "",
+    ]
+    parts.append(
+        markdown_table(
+            ["id", "name", "MAESTRO", "entry", "likelihood", "impact", "ATLAS", "mitigated by"],
+            [
+                [
+                    f"`{t.id}`",
+                    t.name,
+                    t.maestro_name or "-",
+                    "yes" if t.entry else "",
+                    t.likelihood,
+                    t.impact,
+                    _atlas_summary(catalog, t.atlas),
+                    ", ".join(f"`{c}`" for c in t.mitigated_by),
+                ]
+                for t in on_layer
+            ],
+        )
+    )
+    parts.append("")
+    for t in on_layer:
+        owasp = ", ".join(f"`{i}`" for i in _sorted_owasp(catalog, t.owasp)) or "none"
+        parts += [
+            f"- **`{t.id}`** ({', '.join(t.applies_to)}): {' '.join(t.description.split())}"
+            f" OWASP: {owasp}."
+        ]
+    controls = [c for c in catalog.controls.values() if c.layer is layer]
+    parts += ["", "### Controls", ""]
+    parts.append(
+        markdown_table(
+            ["id", "name", "effectiveness", "placement", "mitigates", "description"],
+            [
+                [
+                    f"`{c.id}`",
+                    c.name,
+                    c.effectiveness,
+                    "/".join(c.placement),
+                    len(catalog.mitigates(c.id)),
+                    " ".join(c.description.split()),
+                ]
+                for c in controls
+            ],
+        )
+    )
+    parts.append("")
+    return parts
+
+
+def _rule_docs(catalog: Catalog) -> list[str]:
+    """The propagation rules: a table, then each rule's rationale and references."""
+    parts: list[str] = []
     rules = sorted(catalog.rules.values(), key=lambda r: r.id)
     parts += [
         "## Propagation rules",
@@ -505,4 +520,4 @@ def render_docs(catalog: Catalog) -> str:
             f"References: {'; '.join(r.references) or '-'}.",
             "",
         ]
-    return "\n".join(parts)
+    return parts
