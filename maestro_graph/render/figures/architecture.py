@@ -176,66 +176,9 @@ def _draw_bands(ax: Axes, layout: ArchitectureLayout, model: SystemModel) -> Non
         )
         name = "\n".join(textwrap.wrap(layer.info.name, 16))
         if layer is Layer.L6:
-            x, top = band.center[0], band.top - 0.1
-            ax.text(
-                x,
-                top,
-                "L6",
-                ha="center",
-                va="top",
-                fontsize=11,
-                fontweight="bold",
-                color=LAYER_INK[layer],
-                zorder=1,
-            )
-            ax.text(
-                x,
-                top - 0.22,
-                name + " (vertical)",
-                ha="center",
-                va="top",
-                fontsize=7,
-                color=LAYER_INK[layer],
-                zorder=1,
-                linespacing=1.1,
-            )
-            empty_at = band.center
+            empty_at = _label_vertical_band(ax, band, name)
         else:
-            x = 0.12
-            ax.add_patch(
-                Rectangle(
-                    (band.x, band.y),
-                    layout.label_width,
-                    band.height,
-                    facecolor=LAYER_INK[layer],
-                    alpha=0.09,
-                    edgecolor="none",
-                    zorder=0.5,
-                )
-            )
-            ax.text(
-                x,
-                band.top - 0.14,
-                layer.value,
-                ha="left",
-                va="top",
-                fontsize=11,
-                fontweight="bold",
-                color=LAYER_INK[layer],
-                zorder=1,
-            )
-            ax.text(
-                x,
-                band.top - 0.38,
-                name,
-                ha="left",
-                va="top",
-                fontsize=7,
-                color=LAYER_INK[layer],
-                zorder=1,
-                linespacing=1.1,
-            )
-            empty_at = (layout.label_width + (band.width - layout.label_width) / 2, band.center[1])
+            empty_at = _label_stacked_band(ax, band, name, layer, layout.label_width)
         if not by_layer[layer]:
             ax.text(
                 *empty_at,
@@ -247,6 +190,76 @@ def _draw_bands(ax: Axes, layout: ArchitectureLayout, model: SystemModel) -> Non
                 color=MUTED,
                 zorder=1,
             )
+
+
+def _label_vertical_band(ax: Axes, band: Rect, name: str) -> tuple[float, float]:
+    """L6's label at the top of its column; returns where an empty band says so."""
+    layer = Layer.L6
+    x, top = band.center[0], band.top - 0.1
+    ax.text(
+        x,
+        top,
+        "L6",
+        ha="center",
+        va="top",
+        fontsize=11,
+        fontweight="bold",
+        color=LAYER_INK[layer],
+        zorder=1,
+    )
+    ax.text(
+        x,
+        top - 0.22,
+        name + " (vertical)",
+        ha="center",
+        va="top",
+        fontsize=7,
+        color=LAYER_INK[layer],
+        zorder=1,
+        linespacing=1.1,
+    )
+    return band.center
+
+
+def _label_stacked_band(
+    ax: Axes, band: Rect, name: str, layer: Layer, label_width: float
+) -> tuple[float, float]:
+    """A stacked layer's label at the left of its band; returns where an empty band says so."""
+    x = 0.12
+    ax.add_patch(
+        Rectangle(
+            (band.x, band.y),
+            label_width,
+            band.height,
+            facecolor=LAYER_INK[layer],
+            alpha=0.09,
+            edgecolor="none",
+            zorder=0.5,
+        )
+    )
+    ax.text(
+        x,
+        band.top - 0.14,
+        layer.value,
+        ha="left",
+        va="top",
+        fontsize=11,
+        fontweight="bold",
+        color=LAYER_INK[layer],
+        zorder=1,
+    )
+    ax.text(
+        x,
+        band.top - 0.38,
+        name,
+        ha="left",
+        va="top",
+        fontsize=7,
+        color=LAYER_INK[layer],
+        zorder=1,
+        linespacing=1.1,
+    )
+    return (label_width + (band.width - label_width) / 2, band.center[1])
 
 
 def _draw_box(
