@@ -532,7 +532,38 @@ def _draw_chains(
 ) -> None:
     """Hops as thick arrows, then the start labels where no hop arrives, then the numbers
     along the arrows where they hit no box and no other label."""
-    hops: list[tuple[str, str, float, str, str]] = []  # source, target, rad, label, colour
+    hops, loops = _draw_hops(ax, layout, patches, router, chains)
+    curve = [
+        _curve_point(layout.boxes[a].center, layout.boxes[b].center, rad, t)
+        for a, b, rad, _, _ in hops
+        for t in np.linspace(0.0, 1.0, 41)
+    ]
+    labels = _Labels(layout)
+    _label_starts(ax, layout, chains, curve, labels)
+    corner: dict[str, int] = defaultdict(int)
+    for component, label, colour in loops:
+        rect = layout.boxes[component]
+        xy = (rect.right - 0.1 - 0.3 * corner[component], rect.top)
+        corner[component] += 1
+        _badge(ax, xy, label, colour)
+        labels.add(*xy, 0.12, 0.09)
+    for a, b, rad, label, colour in hops:
+        _badge(ax, labels.place(a, b, rad, 0.05 + 0.035 * len(label)), label, colour)
+
+
+_Hop = tuple[str, str, float, str, str]  # source, target, signed bend, label, colour
+
+
+def _draw_hops(
+    ax: Axes,
+    layout: ArchitectureLayout,
+    patches: dict[str, FancyBboxPatch],
+    router: FlowRouter,
+    chains: Sequence[Chain],
+) -> tuple[list[_Hop], list[tuple[str, str, str]]]:
+    """Each hop between components as a thick arrow; returns those hops and the escalations
+    inside one component (component, label, colour), which get a badge instead."""
+    hops: list[_Hop] = []
     loops: list[tuple[str, str, str]] = []  # component, label, colour
     used: dict[tuple[str, str], list[float]] = defaultdict(list)
     for index, chain in enumerate(chains):
@@ -561,13 +592,17 @@ def _draw_chains(
                 zorder=2.5,
             )
             hops.append((a, b, signed, label, colour))
+    return hops, loops
 
-    curve = [
-        _curve_point(layout.boxes[a].center, layout.boxes[b].center, rad, t)
-        for a, b, rad, _, _ in hops
-        for t in np.linspace(0.0, 1.0, 41)
-    ]
-    labels = _Labels(layout)
+
+def _label_starts(
+    ax: Axes,
+    layout: ArchitectureLayout,
+    chains: Sequence[Chain],
+    curve: list[tuple[float, float]],
+    labels: _Labels,
+) -> None:
+    """ "start" beside each chain's first component, on the side its arrows cross least."""
     starts: dict[str, list[int]] = defaultdict(list)
     for index, chain in enumerate(chains):
         starts[chain.entry].append(index)
@@ -609,15 +644,6 @@ def _draw_chains(
             },
         )
         labels.add(x, y, half_width, half_height)
-    corner: dict[str, int] = defaultdict(int)
-    for component, label, colour in loops:
-        rect = layout.boxes[component]
-        xy = (rect.right - 0.1 - 0.3 * corner[component], rect.top)
-        corner[component] += 1
-        _badge(ax, xy, label, colour)
-        labels.add(*xy, 0.12, 0.09)
-    for a, b, rad, label, colour in hops:
-        _badge(ax, labels.place(a, b, rad, 0.05 + 0.035 * len(label)), label, colour)
 
 
 def plot_architecture(
