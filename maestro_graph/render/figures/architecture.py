@@ -646,6 +646,29 @@ def _label_starts(
         labels.add(x, y, half_width, half_height)
 
 
+def _draw_boxes(
+    ax: Axes, layout: ArchitectureLayout, model: SystemModel, chains: Sequence[Chain]
+) -> dict[str, FancyBboxPatch]:
+    """Every component's box: entries marked, chain components in their chain's colour and,
+    when chains are shown, the others faded."""
+    entries = {c.id for c in model.entry_components()}
+    on_chain: dict[str, str] = {}
+    for index, chain in enumerate(chains):
+        for step in chain.steps:
+            on_chain.setdefault(step.component, _chain_colour(index))
+    return {
+        c.id: _draw_box(
+            ax,
+            layout.boxes[c.id],
+            c,
+            entry=c.id in entries,
+            faded=bool(chains) and c.id not in on_chain,
+            highlight=on_chain.get(c.id),
+        )
+        for c in sorted(model.components, key=lambda c: c.id)
+    }
+
+
 def plot_architecture(
     model: SystemModel,
     chains: Sequence[Chain] | Chain | None = None,
@@ -704,22 +727,7 @@ def plot_architecture(
         ax.set_axis_off()
 
         _draw_bands(ax, layout, model)
-        entries = {c.id for c in model.entry_components()}
-        on_chain: dict[str, str] = {}
-        for index, chain in enumerate(chains):
-            for step in chain.steps:
-                on_chain.setdefault(step.component, _chain_colour(index))
-        patches = {
-            c.id: _draw_box(
-                ax,
-                layout.boxes[c.id],
-                c,
-                entry=c.id in entries,
-                faded=bool(chains) and c.id not in on_chain,
-                highlight=on_chain.get(c.id),
-            )
-            for c in sorted(model.components, key=lambda c: c.id)
-        }
+        patches = _draw_boxes(ax, layout, model, chains)
         router = FlowRouter(layout)
         _draw_flows(ax, model, layout, patches, router, faded=bool(chains))
         if chains:

@@ -101,6 +101,40 @@ def _named_threats(items: Sequence[ThreatFinding]) -> str:
     return "\n".join(f"{n}  {_short_threat(f)}" for n, f in _best_threats(items))
 
 
+def _draw_points(
+    ax: Axes, items: Sequence[Chain] | Sequence[ThreatFinding], kind: str, floor: float
+) -> None:
+    """Each item as a point (likelihoods below the axis floor on it), the best ones labelled,
+    and the axes: impact 1-5, likelihood on a log scale."""
+    ax.scatter(
+        [item.impact for item in items],
+        [max(item.likelihood, floor) for item in items],
+        s=14,
+        color=INK,
+        alpha=0.55,
+        linewidths=0,
+        zorder=2,
+    )
+    for n, (impact, likelihood, text) in enumerate(_labels(items, kind)):
+        right = impact > 4.4  # near the right edge the label goes to the left
+        ax.annotate(
+            text,
+            (impact, max(likelihood, floor)),
+            xytext=(-5 if right else 5, 3 - 9 * (n % 2)),
+            textcoords="offset points",
+            ha="right" if right else "left",
+            fontsize=7,
+            color=INK,
+            zorder=3,
+        )
+    ax.set_xlim(1.0, 5.0)
+    ax.set_yscale("log")
+    ax.set_ylim(floor, 1.0)
+    ax.set_xlabel("impact (1-5)", fontsize=8.5, color=INK)
+    ax.set_ylabel("likelihood (log scale)", fontsize=8.5, color=INK)
+    ax.tick_params(labelsize=7.5)
+
+
 def plot_risk_matrix(
     model: SystemModel,
     items: Sequence[Chain] | Sequence[ThreatFinding],
@@ -148,33 +182,7 @@ def plot_risk_matrix(
             fig = ax.get_figure()  # type: ignore[assignment]
         floor = _axis_floor(items)
         _draw_bands(ax, floor)
-        ax.scatter(
-            [item.impact for item in items],
-            [max(item.likelihood, floor) for item in items],
-            s=14,
-            color=INK,
-            alpha=0.55,
-            linewidths=0,
-            zorder=2,
-        )
-        for n, (impact, likelihood, text) in enumerate(_labels(items, kind)):
-            right = impact > 4.4  # near the right edge the label goes to the left
-            ax.annotate(
-                text,
-                (impact, max(likelihood, floor)),
-                xytext=(-5 if right else 5, 3 - 9 * (n % 2)),
-                textcoords="offset points",
-                ha="right" if right else "left",
-                fontsize=7,
-                color=INK,
-                zorder=3,
-            )
-        ax.set_xlim(1.0, 5.0)
-        ax.set_yscale("log")
-        ax.set_ylim(floor, 1.0)
-        ax.set_xlabel("impact (1-5)", fontsize=8.5, color=INK)
-        ax.set_ylabel("likelihood (log scale)", fontsize=8.5, color=INK)
-        ax.tick_params(labelsize=7.5)
+        _draw_points(ax, items, kind, floor)
 
         noun = "chains" if kind == "chains" else "threat findings"
         what = (
