@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from maestro_graph.analysis import DEFAULT_MAX_HOPS, MAX_HOPS_LIMIT
+from maestro_graph.analysis import DEFAULT_MAX_HOPS
 from maestro_graph.catalog import Catalog
 from maestro_graph.cli.app import F, main
 from maestro_graph.cli.options import (
@@ -25,6 +25,7 @@ from maestro_graph.cli.options import (
     model_input,
     output_option,
     split_commas,
+    top_option,
     with_delta,
 )
 from maestro_graph.engine.ranking import SEARCH_BUDGET
@@ -160,20 +161,8 @@ def _register_text(
 
 def _chain_options(command: F) -> F:
     options = [
-        click.option(
-            "--top",
-            type=click.IntRange(min=1),
-            default=10,
-            show_default=True,
-            help="How many chains.",
-        ),
-        click.option(
-            "--max-hops",
-            type=click.IntRange(min=1, max=MAX_HOPS_LIMIT),
-            default=DEFAULT_MAX_HOPS,
-            show_default=True,
-            help="Most transitions in a chain.",
-        ),
+        top_option(10, "How many chains."),
+        hops_option(DEFAULT_MAX_HOPS),
     ]
     for option in reversed(options):
         command = option(command)

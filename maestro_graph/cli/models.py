@@ -18,6 +18,7 @@ from maestro_graph.cli.options import (
     format_option,
     model_input,
     output_option,
+    rule_folders_option,
     rules_option,
 )
 from maestro_graph.model import SystemModel
@@ -66,13 +67,8 @@ def validate(
 
 
 @main.command()
-@click.option(
-    "--rules",
-    "rule_dirs",
-    metavar="DIR",
-    multiple=True,
-    type=click.Path(file_okay=False),
-    help="Add a rule folder to the catalog (repeatable): its kinds and controls join the schema.",
+@rule_folders_option(
+    "Add a rule folder to the catalog (repeatable): its kinds and controls join the schema."
 )
 @output_option
 def schema(rule_dirs: tuple[str, ...], output: str | None) -> None:

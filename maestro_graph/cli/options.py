@@ -24,6 +24,25 @@ if TYPE_CHECKING:
     pass
 
 
+def rule_folders_option(help: str) -> Callable[[F], F]:
+    """``--rules DIR`` (read as ``rule_dirs``), repeatable."""
+    return click.option(
+        "--rules",
+        "rule_dirs",
+        metavar="DIR",
+        multiple=True,
+        type=click.Path(file_okay=False),
+        help=help,
+    )
+
+
+def top_option(default: int, help: str) -> Callable[[F], F]:
+    """``--top N`` with this command's default."""
+    return click.option(
+        "--top", type=click.IntRange(min=1), default=default, show_default=True, help=help
+    )
+
+
 def model_input(command: F) -> F:
     """Add MODEL / --example / --rules / size limits, resolved into ``model`` and ``catalog``."""
 
@@ -34,13 +53,8 @@ def model_input(command: F) -> F:
         metavar="NAME",
         help="Use a bundled example instead of MODEL (see `maestro-graph examples`).",
     )
-    @click.option(
-        "--rules",
-        "rule_dirs",
-        metavar="DIR",
-        multiple=True,
-        type=click.Path(file_okay=False),
-        help="Add a rule folder to the catalog (repeatable); same ids override built-ins.",
+    @rule_folders_option(
+        "Add a rule folder to the catalog (repeatable); same ids override built-ins."
     )
     @click.option(
         "--max-components",
@@ -242,14 +256,7 @@ def evidence_options(*, scope: bool = True) -> Callable[[F], F]:
 
 
 def rules_option(command: F) -> F:
-    return click.option(
-        "--rules",
-        "rule_dirs",
-        metavar="DIR",
-        multiple=True,
-        type=click.Path(file_okay=False),
-        help="Add a rule folder to the catalog (repeatable).",
-    )(command)
+    return rule_folders_option("Add a rule folder to the catalog (repeatable).")(command)
 
 
 def catalog_of(rule_dirs: tuple[str, ...]) -> Catalog:

@@ -16,6 +16,7 @@ from maestro_graph.cli.options import (
     hops_option,
     model_input,
     output_option,
+    top_option,
     write_file,
 )
 from maestro_graph.model import SystemModel
@@ -26,13 +27,7 @@ if TYPE_CHECKING:
 
 @main.command()
 @model_input
-@click.option(
-    "--top",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="How many chains to rank (the first five are explained).",
-)
+@top_option(10, "How many chains to rank (the first five are explained).")
 @click.option("--no-figures", is_flag=True, help="Text and tables only (no matplotlib figures).")
 @output_option
 def report(
@@ -64,13 +59,7 @@ def report(
 
 @main.command()
 @model_input
-@click.option(
-    "--top",
-    type=click.IntRange(min=1),
-    default=50,
-    show_default=True,
-    help="How many ranked chains the page lists.",
-)
+@top_option(50, "How many ranked chains the page lists.")
 @band_option(
     dest="band",
     default="high",
