@@ -43,6 +43,17 @@ def top_option(default: int, help: str) -> Callable[[F], F]:
     )
 
 
+def _limit_option(name: str, default: int, refused: str) -> Callable[[F], F]:
+    """A size limit of :class:`~maestro_graph.model.loading.Limits` as an option."""
+    return click.option(
+        name,
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help=f"Refuse {refused}.",
+    )
+
+
 def model_input(command: F) -> F:
     """Add MODEL / --example / --rules / size limits, resolved into ``model`` and ``catalog``."""
 
@@ -56,27 +67,9 @@ def model_input(command: F) -> F:
     @rule_folders_option(
         "Add a rule folder to the catalog (repeatable); same ids override built-ins."
     )
-    @click.option(
-        "--max-components",
-        type=click.IntRange(min=1),
-        default=DEFAULT_LIMITS.max_components,
-        show_default=True,
-        help="Refuse models with more components.",
-    )
-    @click.option(
-        "--max-flows",
-        type=click.IntRange(min=1),
-        default=DEFAULT_LIMITS.max_flows,
-        show_default=True,
-        help="Refuse models with more flows.",
-    )
-    @click.option(
-        "--max-file-bytes",
-        type=click.IntRange(min=1),
-        default=DEFAULT_LIMITS.max_file_bytes,
-        show_default=True,
-        help="Refuse larger model files.",
-    )
+    @_limit_option("--max-components", DEFAULT_LIMITS.max_components, "models with more components")
+    @_limit_option("--max-flows", DEFAULT_LIMITS.max_flows, "models with more flows")
+    @_limit_option("--max-file-bytes", DEFAULT_LIMITS.max_file_bytes, "larger model files")
     @functools.wraps(command)
     def wrapper(
         model_file: str | None,
