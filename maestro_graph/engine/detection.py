@@ -27,12 +27,11 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from maestro_graph.catalog import Catalog
 from maestro_graph.catalog.types import Capability, WatchMode
-from maestro_graph.model import SystemModel
-from maestro_graph.model.flows import FlowKind
+from maestro_graph.model import Component, Flow, FlowKind, SystemModel
 
 #: A watcher held with one of these sees nothing from then on.
 BLINDING = frozenset(
@@ -53,8 +52,11 @@ SILENCING = frozenset({Capability.DISRUPT})
 Step = tuple[str, Capability | None]
 
 
-def watcher_modes(model: SystemModel, catalog: Catalog) -> dict[str, WatchMode]:
-    """The model's watchers: component id -> how it watches, in model order.
+def watcher_modes(
+    model: SystemModel, catalog: Catalog, *, among: Iterable[Component] | None = None
+) -> dict[str, WatchMode]:
+    """The model's watchers: component id -> how it watches, in model order (``among``: only
+    these of its components, in model order, when the caller has already narrowed them down).
 
     Examples
     --------
@@ -62,15 +64,26 @@ def watcher_modes(model: SystemModel, catalog: Catalog) -> dict[str, WatchMode]:
     >>> sorted(watcher_modes(mg.example("netmon"), mg.load_catalog()))
     ['audit', 'dashboard', 'forensic_log']
     """
-    return {c.id: catalog.watchers[c.kind] for c in model.components if c.kind in catalog.watchers}
+    components = model.components if among is None else among
+    return {c.id: catalog.watchers[c.kind] for c in components if c.kind in catalog.watchers}
 
 
-def telemetry_watchers(model: SystemModel, catalog: Catalog) -> dict[str, tuple[str, ...]]:
+def telemetry_watchers(
+    model: SystemModel,
+    catalog: Catalog,
+    *,
+    flows: Iterable[Flow] | None = None,
+    modes: Mapping[str, WatchMode] | None = None,
+) -> dict[str, tuple[str, ...]]:
     """Component id -> the watchers it sends telemetry to, by id (no self-watching), so the
-    answer does not depend on the order of the model's flows."""
-    modes = watcher_modes(model, catalog)
+    answer does not depend on the order of the model's flows.
+
+    ``flows`` (a superset of the model's telemetry flows) and ``modes`` (:func:`watcher_modes`)
+    spare a caller that already has them a pass over the whole model.
+    """
+    modes = watcher_modes(model, catalog) if modes is None else modes
     found: dict[str, list[str]] = {}
-    for flow in model.flows:
+    for flow in model.flows if flows is None else flows:
         if flow.kind is FlowKind.TELEMETRY and flow.target in modes and flow.source != flow.target:
             watchers = found.setdefault(flow.source, [])
             if flow.target not in watchers:

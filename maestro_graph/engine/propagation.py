@@ -143,6 +143,8 @@ class StepArrays:
     alternative_flow: np.ndarray
     alternative_likelihood: np.ndarray
     alternative_reductions: np.ndarray
+    #: Per flow of ``flows``: its kind's position in :class:`FlowKind`.
+    flow_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
     def empty(cls) -> StepArrays:
@@ -239,11 +241,17 @@ class SuccessorLists(_MadeOnFirstUse[list[int]]):
         super().__init__(state_count)
         counts = np.bincount(steps.source, minlength=state_count)
         self._order = np.argsort(steps.source, kind="stable")
-        self._start = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        self._starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._start = self._starts.tolist()
 
     def _make(self, index: int) -> list[int]:
         start, stop = self._start[index], self._start[index + 1]
         return self._order[start:stop].tolist()
+
+    def layout(self) -> tuple[np.ndarray, np.ndarray]:
+        """The compressed sparse row layout: transition indexes ordered by source state (in
+        ascending order within one), and per state where its run starts (one more at the end)."""
+        return self._order, self._starts
 
 
 @dataclass
@@ -293,8 +301,9 @@ class AttackGraph:
         on first use, for states with many)."""
         found = self._by_target.get(source)
         if found is None:
-            targets = self.target_list()
-            found = self._by_target[source] = {targets[i]: i for i in self.successors[source]}
+            outgoing = self.successors[source]
+            targets = self.steps.target[outgoing].tolist()
+            found = self._by_target[source] = dict(zip(targets, outgoing, strict=True))
         return found
 
     @property
@@ -319,6 +328,21 @@ class AttackGraph:
         found = self.memo.get("target-list")
         if found is None:
             found = self.memo["target-list"] = self.steps.target.tolist()
+        return found
+
+    def successor_layout(self) -> tuple[np.ndarray, np.ndarray]:
+        """Transition indexes ordered by source state (ascending within one state), and per
+        state where its run starts, with the end last: ``successors`` as one array."""
+        if isinstance(self.successors, SuccessorLists):
+            return self.successors.layout()
+        found = self.memo.get("successor-layout")
+        if found is None:
+            source = self.steps.source
+            counts = np.bincount(source, minlength=self.state_count)
+            found = self.memo["successor-layout"] = (
+                np.argsort(source, kind="stable"),
+                np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            )
         return found
 
     def likelihood_list(self) -> list[float]:
@@ -922,6 +946,7 @@ def _step_arrays(calls: _Calls, model: SystemModel, state_count: int) -> StepArr
         flow[members],
         likelihood[members],
         reductions[members],
+        calls.flow_kind,
     )
 
 

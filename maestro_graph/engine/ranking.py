@@ -504,25 +504,37 @@ def _final_states(graph: AttackGraph, query: ChainQuery) -> list[bool]:
     ends there only when it carries data out to it.
     """
     model_targets = graph.model.attacker.targets if graph.model.attacker else None
-    components, threats = graph.model.components, tuple(graph.catalog.threats.values())
-    untrusted = np.array([c.trust is Trust.UNTRUSTED for c in components], dtype=bool)
-    at_sink = np.array([c.id in graph.sinks for c in components], dtype=bool)
+    ends_here = _chain_ends(graph)
+    if query.target_ids is None and query.target_layers is None and model_targets is None:
+        return ends_here.tolist()
     targeted = np.array(
         [
             (query.target_ids is None or c.id in query.target_ids)
             and (query.target_layers is None or c.layer in query.target_layers)
             and (model_targets is None or c.id in model_targets)
-            for c in components
+            for c in graph.model.components
         ],
         dtype=bool,
     )
-    ends = np.array([t.ends_chains for t in threats])
-    reads = np.array([t.capability is Capability.READ for t in threats], dtype=bool)
-    component, threat = graph.state_component, graph.state_threat
-    ends_here = (ends[threat] == "anywhere") | ((ends[threat] == "sink") & at_sink[component])
-    # An untrusted component is the attacker's own: only data carried out to it ends a chain.
-    ends_here &= ~untrusted[component] | reads[threat]
-    return (ends_here & targeted[component]).tolist()
+    return (ends_here & targeted[graph.state_component]).tolist()
+
+
+def _chain_ends(graph: AttackGraph) -> np.ndarray:
+    """Per state, whether a chain may end there when no target filter applies (once per graph)."""
+    found = graph.memo.get("chain-ends")
+    if found is None:
+        components, threats = graph.model.components, tuple(graph.catalog.threats.values())
+        untrusted = np.array([c.trust is Trust.UNTRUSTED for c in components], dtype=bool)
+        at_sink = np.zeros(len(components), dtype=bool)
+        at_sink[[n for n, c in enumerate(components) if c.id in graph.sinks]] = True
+        ends = np.array([t.ends_chains for t in threats])
+        reads = np.array([t.capability is Capability.READ for t in threats], dtype=bool)
+        component, threat = graph.state_component, graph.state_threat
+        ends_here = (ends[threat] == "anywhere") | ((ends[threat] == "sink") & at_sink[component])
+        # An untrusted component is the attacker's own: only data carried out to it ends a chain.
+        ends_here &= ~untrusted[component] | reads[threat]
+        found = graph.memo["chain-ends"] = ends_here
+    return found
 
 
 def _sink_cost(state: State) -> float:
@@ -530,16 +542,30 @@ def _sink_cost(state: State) -> float:
 
 
 def _sink_costs(graph: AttackGraph) -> np.ndarray:
-    """Per state, :func:`_sink_cost`, once per graph (math.log once per distinct impact)."""
+    """Per state, :func:`_sink_cost`, once per graph."""
     found = graph.memo.get("sink-costs")
     if found is None:
         impacts = np.fromiter(
             map(attrgetter("impact"), graph.states), dtype=float, count=graph.state_count
         )
-        distinct, position = np.unique(impacts, return_inverse=True)
-        costs = [-math.log(impact / _IMPACT_SCALE) for impact in distinct.tolist()]
-        found = graph.memo["sink-costs"] = np.array(costs, dtype=float)[position]
+        found = graph.memo["sink-costs"] = _minus_log(impacts / _IMPACT_SCALE)
     return found
+
+
+def _minus_log(values: np.ndarray) -> np.ndarray:
+    """``-math.log`` of each value, computed once per distinct value.
+
+    A graph has few distinct likelihoods and impacts (a rule's likelihood times its controls'),
+    and math.log, not NumPy's vectorised log, gives the very sums a Python search makes.
+
+    Examples
+    --------
+    >>> _minus_log(np.array([1.0, 0.5, 1.0])).tolist() == [0.0, math.log(2), 0.0]
+    True
+    """
+    distinct = np.unique(values)  # hashed, not sorted with an inverse: fast on millions
+    costs = np.array([-math.log(value) for value in distinct.tolist()], dtype=float)
+    return costs[np.searchsorted(distinct, values)]
 
 
 def _cost_to_sink(
@@ -557,34 +583,71 @@ def _cost_to_sink(
     from scipy.sparse.csgraph import dijkstra
 
     state_count = graph.state_count
-    sources, targets, costs = _transition_arrays(graph)
-    if allowed is not None:
-        keep = np.fromiter(allowed, dtype=bool, count=len(allowed))
-        sources, targets, costs = sources[keep], targets[keep], costs[keep]
     ends = np.flatnonzero(np.fromiter(final, dtype=bool, count=len(final)))
-    sink_costs = _sink_costs(graph)[ends]
+    if allowed is None:
+        steps = graph.memo.get("reversed-steps")
+        if steps is None:
+            steps = graph.memo["reversed-steps"] = _reversed_steps(graph, None)
+    else:
+        steps = _reversed_steps(graph, np.fromiter(allowed, dtype=bool, count=len(allowed)))
+    data, indices, indptr = steps
+    # The virtual sink is the last row: its edges go to the final states at their sink costs.
+    indptr = indptr.copy()
+    indptr[-1] += len(ends)
     reversed_steps = csr_matrix(
-        (
-            np.concatenate([costs, sink_costs]),
-            (
-                np.concatenate([targets, np.full(len(ends), state_count)]),
-                np.concatenate([sources, ends]),
-            ),
-        ),
+        (np.concatenate([data, _sink_costs(graph)[ends]]), np.concatenate([indices, ends]), indptr),
         shape=(state_count + 1, state_count + 1),
     )
     distance = dijkstra(reversed_steps, directed=True, indices=state_count)
     return distance[:state_count].tolist()
 
 
-def _step_costs(graph: AttackGraph) -> list[float]:
+def _reversed_steps(
+    graph: AttackGraph, keep: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The transitions (those ``keep`` marks, or all), reversed, as the (data, indices, indptr)
+    of a square sparse matrix with one more row and column than states, the last row empty."""
+    from scipy.sparse import csr_matrix
+
+    sources, targets, costs = _transition_arrays(graph)
+    if keep is not None:
+        sources, targets, costs = sources[keep], targets[keep], costs[keep]
+    size = graph.state_count + 1
+    # Zero costs stay explicit entries (the conversion keeps them): they are edges.
+    matrix = csr_matrix((costs, (targets, sources)), shape=(size, size))
+    return matrix.data, matrix.indices, matrix.indptr
+
+
+def _step_costs(graph: AttackGraph) -> np.ndarray:
     """Per transition, its cost ``-ln likelihood``, once per graph."""
     found = graph.memo.get("step-costs")
     if found is None:
-        # Few distinct likelihoods (a rule's, times its controls'): math.log once for each.
-        distinct, position = np.unique(graph.steps.likelihood, return_inverse=True)
-        costs = np.array([-math.log(value) for value in distinct.tolist()], dtype=float)
-        found = graph.memo["step-costs"] = costs[position].tolist()
+        found = graph.memo["step-costs"] = _minus_log(graph.steps.likelihood)
+    return found
+
+
+class _Outgoing:
+    """Per state, its (transition, target state, cost) steps in transition order, each list
+    made on first use: a search reads a few thousand states of graphs of millions."""
+
+    def __init__(self, graph: AttackGraph) -> None:
+        self._order, self._starts = graph.successor_layout()
+        self._target, self._cost = graph.steps.target, _step_costs(graph)
+        self._made: dict[int, list[tuple[int, int, float]]] = {}
+
+    def __getitem__(self, state: int) -> list[tuple[int, int, float]]:
+        found = self._made.get(state)
+        if found is None:
+            taken = self._order[self._starts[state] : self._starts[state + 1]]
+            targets, costs = self._target[taken].tolist(), self._cost[taken].tolist()
+            found = self._made[state] = list(zip(taken.tolist(), targets, costs, strict=True))
+        return found
+
+
+def _outgoing(graph: AttackGraph) -> _Outgoing:
+    found = graph.memo.get("outgoing")
+    if found is None:
+        found = graph.memo["outgoing"] = _Outgoing(graph)
     return found
 
 
@@ -595,7 +658,7 @@ def _transition_arrays(graph: AttackGraph) -> tuple[np.ndarray, np.ndarray, np.n
         found = graph.memo["transition-arrays"] = (
             graph.steps.source,
             graph.steps.target,
-            np.array(_step_costs(graph), dtype=float),
+            _step_costs(graph),
         )
     return found
 
@@ -684,9 +747,18 @@ def evidence_holds(strengths: Sequence[int], maturity: Maturity, on: EvidenceSco
 def _watchers(graph: AttackGraph) -> tuple[dict[str, tuple[str, ...]], dict[str, WatchMode]]:
     found = graph.memo.get("watchers")
     if found is None:
+        model, catalog, steps = graph.model, graph.catalog, graph.steps
+        # Narrowed with the per-graph codes: a large model has few watchers and telemetry flows.
+        kind_names, kind_codes = _component_kinds(graph)
+        watching = np.array([name in catalog.watchers for name in kind_names], dtype=bool)
+        candidates = np.flatnonzero(watching[kind_codes]).tolist()
+        modes = watcher_modes(model, catalog, among=[model.components[n] for n in candidates])
+        telemetry_code = list(FlowKind).index(FlowKind.TELEMETRY)
+        reporting = np.flatnonzero(_flow_kind_codes(graph) == telemetry_code).tolist()
+        flows = [steps.flows[n] for n in reporting]
         found = graph.memo["watchers"] = (
-            telemetry_watchers(graph.model, graph.catalog),
-            watcher_modes(graph.model, graph.catalog),
+            telemetry_watchers(model, catalog, flows=flows, modes=modes),
+            modes,
         )
     return found
 
@@ -736,9 +808,8 @@ def _transition_between(graph: AttackGraph, source: int, target: int) -> Transit
         if target in by_target:
             return transitions[by_target[target]]
     else:
-        targets = graph.target_list()
-        for index in outgoing:
-            if targets[index] == target:
+        for index, reached, _ in _outgoing(graph)[source]:
+            if reached == target:
                 return transitions[index]
     raise KeyError((source, target))  # pragma: no cover - paths only follow existing transitions
 
@@ -851,8 +922,7 @@ def _upstream_reach(graph: AttackGraph) -> tuple[np.ndarray, np.ndarray, np.ndar
     entries = np.array(graph.entry_states, dtype=np.int64)
     count = max(graph.state_count, 1)
     steps = graph.steps
-    by_source = np.argsort(steps.source, kind="stable")
-    first = np.concatenate([[0], np.cumsum(np.bincount(steps.source, minlength=count))])
+    by_source, first = graph.successor_layout()
     origin = np.arange(len(entries), dtype=np.int64)
     value = np.array([graph.states[i].start_likelihood for i in entries.tolist()], dtype=float)
     best_key, best_value = origin * count + entries, value
@@ -1022,7 +1092,7 @@ class _SearchSpace:
     query: ChainQuery
     final: list[bool]
     to_sink: list[float]
-    weights: list[float]
+    outgoing: _Outgoing
     conditional: list[bool]  # steps only some chains may take (step_allowed)
     budget: _Budget
     #: Per state: the twin a chain must already have passed through before it may enter this
@@ -1050,9 +1120,7 @@ class _SearchSpace:
         held = None if detours else held_before(graph, path)
         twin_before = self.twin_before
         visited: set[str] | None = None
-        targets = graph.target_list()
-        for transition_index in graph.successors[path[-1]]:
-            target = targets[transition_index]
+        for transition_index, target, weight in self.outgoing[path[-1]]:
             if target in path or self.to_sink[target] == math.inf:
                 continue
             if held and not _gains_on_return(graph.states[target], held):
@@ -1071,7 +1139,7 @@ class _SearchSpace:
                 graph, path, graph.transitions[transition_index], detours=True
             ):
                 continue
-            yield target, self.weights[transition_index]
+            yield target, weight
 
     def continues_strongly(self, path: tuple[int, ...], risk: float) -> bool:
         """Whether a longer chain begins with ``path`` and makes it a stage (:func:`is_stage_of`).
@@ -1118,13 +1186,12 @@ def search_space(graph: AttackGraph, query: ChainQuery) -> _SearchSpace:
     conditional = graph.memo.get("conditional-steps")
     if conditional is None:
         conditional = graph.memo["conditional-steps"] = conditional_steps(graph)
-    weights = _step_costs(graph)
     return _SearchSpace(
         graph,
         query,
         final,
         to_sink,
-        weights,
+        _outgoing(graph),
         conditional,
         _Budget(query.search_budget),
         twin_order(graph, query),
@@ -1205,8 +1272,8 @@ def twin_order(graph: AttackGraph, query: ChainQuery) -> list[str | None]:
         for group in set(sibling_groups(graph).values()):
             ordered = sorted(group)
             before.update(zip(ordered[1:], ordered, strict=False))
-        by_component = [before.get(c.id) for c in graph.model.components]
-        found = graph.memo["twin-order"] = [by_component[i] for i in graph.state_component.tolist()]
+        by_component = np.array([before.get(c.id) for c in graph.model.components], dtype=object)
+        found = graph.memo["twin-order"] = by_component[graph.state_component].tolist()
     return found
 
 
@@ -1567,14 +1634,16 @@ def _attacker_holds(graph: AttackGraph, path: Sequence[int]) -> bool:
 
 def conditional_steps(graph: AttackGraph) -> list[bool]:
     """:func:`is_conditional` for every transition, worked out per state once (the same test)."""
-    threats, kinds_of = tuple(graph.catalog.threats.values()), graph.model.components
+    threats = tuple(graph.catalog.threats.values())
     component, threat = graph.state_component, graph.state_threat
 
     def per_threat(test: Callable[[Threat], bool]) -> np.ndarray:
         return np.array([test(t) for t in threats] + [False], dtype=bool)[threat]
 
+    kind_names, kind_codes = _component_kinds(graph)
+
     def per_kind(kinds: frozenset[str]) -> np.ndarray:
-        return np.array([c.kind in kinds for c in kinds_of] + [False], dtype=bool)[component]
+        return np.array([name in kinds for name in kind_names], dtype=bool)[kind_codes][component]
 
     holds_data = per_threat(lambda t: t.capability in (Capability.READ, Capability.IDENTITY))
     in_transit = per_threat(lambda t: t.capability is Capability.READ and t.ends_chains == "sink")
@@ -1586,7 +1655,7 @@ def conditional_steps(graph: AttackGraph) -> list[bool]:
     source, target = steps.source, steps.target
     # Flow kinds as small codes (-1: a step inside one component) keep this one array pass.
     code = {kind: n for n, kind in enumerate(FlowKind)}
-    kinds = np.array([code[flow.kind] for flow in steps.flows] + [-1], dtype=np.int64)[steps.flow]
+    kinds = np.append(_flow_kind_codes(graph), -1)[steps.flow]
     directions = np.array([rule.via.direction for rule in steps.rules] + [""])[steps.rule]
     flags = holds_data[source] & in_transit[target]
     flags |= (kinds == code[FlowKind.INVOKES]) & (directions == "reverse")
@@ -1597,6 +1666,26 @@ def conditional_steps(graph: AttackGraph) -> list[bool]:
         & store[target]
     )
     return flags.tolist()
+
+
+def _component_kinds(graph: AttackGraph) -> tuple[list[str], np.ndarray]:
+    """The component kinds of the model (in order of first use), and per component its kind's
+    position among them (once per graph)."""
+    found = graph.memo.get("component-kinds")
+    if found is None:
+        position: dict[str, int] = {}
+        codes = [position.setdefault(c.kind, len(position)) for c in graph.model.components]
+        found = graph.memo["component-kinds"] = (list(position), np.array(codes, dtype=np.int64))
+    return found
+
+
+def _flow_kind_codes(graph: AttackGraph) -> np.ndarray:
+    """Per flow of ``graph.steps.flows``, its kind's position in FlowKind."""
+    steps = graph.steps
+    if len(steps.flow_kind) == len(steps.flows):
+        return steps.flow_kind
+    code = {kind: n for n, kind in enumerate(FlowKind)}  # a graph made without the builder
+    return np.array([code[flow.kind] for flow in steps.flows], dtype=np.int64)
 
 
 def is_conditional(graph: AttackGraph, transition: Transition) -> bool:
