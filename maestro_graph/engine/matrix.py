@@ -44,6 +44,7 @@ from maestro_graph.engine.ranking import (
     sibling_groups,
 )
 from maestro_graph.model.layers import Layer
+from maestro_graph.support.perf import paused_gc
 
 #: Bits set in each byte value, to count set bits in packed rows on any NumPy version.
 _BITS_IN_BYTE = np.array([bin(value).count("1") for value in range(256)], dtype=np.int64)
@@ -317,7 +318,9 @@ def layer_matrix(
     (49, True)
     """
     groups = sibling_groups(graph)
-    with _pair_worker(graph) as worker:
+    # The collector would only re-scan the graph, and, once the count runs in a forked worker,
+    # each scan would copy every page the two processes still share.
+    with paused_gc(), _pair_worker(graph) as worker:
         counting = _PairCount(graph, max_hops, worker)
         best = {
             source: _best_of_row(graph, source, max_hops, evidence, evidence_on) for source in Layer

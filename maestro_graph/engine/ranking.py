@@ -31,7 +31,7 @@ import heapq
 import itertools
 import math
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from operator import attrgetter
@@ -568,54 +568,94 @@ def _minus_log(values: np.ndarray) -> np.ndarray:
     return costs[np.searchsorted(distinct, values)]
 
 
+#: Rounds of relaxation :func:`_cost_to_sink` makes before it hands over to Dijkstra: a round
+#: settles one more step of every cheapest way to the sink, and the generated models of 1,000 to
+#: 100,000 components need 12 to 16; a long line of states would need one round per state.
+RELAXATION_ROUNDS = 48
+
+
 def _cost_to_sink(
     graph: AttackGraph, final: list[bool], allowed: list[bool] | None = None
 ) -> list[float]:
-    """Cheapest cost from every state to the virtual sink (reverse Dijkstra), over the
-    transitions ``allowed`` (all when None).
+    """Cheapest cost from every state to the virtual sink, over the transitions ``allowed``
+    (all when None); the virtual sink is one step from each final state at its sink cost.
 
-    SciPy's compiled Dijkstra runs on the reversed transitions plus one virtual sink with an
-    edge to each final state at its sink cost (zero costs stay edges: they are stored
-    explicitly). The sums are those a Python Dijkstra makes along the same cheapest paths.
+    Rounds of relaxation over every transition at once (Bellman-Ford, NumPy) find it when the
+    cheapest ways are short, which they are in attack graphs; past :data:`RELAXATION_ROUNDS`
+    SciPy's compiled Dijkstra takes over. Both add a step's cost to the cost after it, in
+    floating point, and keep the least sum over every way, so they give the very same values,
+    those a Python Dijkstra makes along the same cheapest paths.
     """
-    # SciPy loads on first use: commands that never search should not pay its import.
+    keep = None if allowed is None else np.fromiter(allowed, dtype=bool, count=len(allowed))
+    ends = np.flatnonzero(np.fromiter(final, dtype=bool, count=len(final)))
+    distance = _relaxed_to_sink(graph, ends, keep)
+    if distance is None:
+        distance = _dijkstra_to_sink(graph, ends, keep)
+    return distance.tolist()
+
+
+def _relaxed_to_sink(
+    graph: AttackGraph, ends: np.ndarray, keep: np.ndarray | None
+) -> np.ndarray | None:
+    """:func:`_cost_to_sink` by rounds of relaxation, or None when it needs more rounds."""
+    sources, targets, costs, run_starts, run_sources = _relaxation_layout(graph, keep)
+    distance = np.full(graph.state_count, math.inf)
+    distance[ends] = _sink_costs(graph)[ends]
+    if not len(sources):
+        return distance
+    for _ in range(RELAXATION_ROUNDS):
+        # Per state with transitions: its cheapest step plus what remains after it.
+        best = np.minimum.reduceat(costs + distance[targets], run_starts)
+        better = best < distance[run_sources]
+        if not better.any():
+            return distance
+        distance[run_sources[better]] = best[better]
+    return None
+
+
+def _relaxation_layout(
+    graph: AttackGraph, keep: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The transitions (those ``keep`` marks, or all) ordered by source state: their sources,
+    targets and costs, where each source's run starts, and that run's source."""
+    found = graph.memo.get("relaxation-layout") if keep is None else None
+    if found is None:
+        order, _ = graph.successor_layout()
+        if keep is not None:
+            order = order[keep[order]]
+        sources, targets, costs = (column[order] for column in _transition_arrays(graph))
+        run_starts = (
+            np.flatnonzero(np.r_[True, sources[1:] != sources[:-1]]) if len(order) else order
+        )
+        found = (sources, targets, costs, run_starts, sources[run_starts])
+        if keep is None:
+            graph.memo["relaxation-layout"] = found
+    return found
+
+
+def _dijkstra_to_sink(graph: AttackGraph, ends: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
+    """:func:`_cost_to_sink` by SciPy's compiled Dijkstra on the reversed transitions, with
+    the virtual sink as one more state (zero costs stay edges: they are stored explicitly)."""
+    # SciPy loads on first use: most searches never need it.
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
     state_count = graph.state_count
-    ends = np.flatnonzero(np.fromiter(final, dtype=bool, count=len(final)))
-    if allowed is None:
-        steps = graph.memo.get("reversed-steps")
-        if steps is None:
-            steps = graph.memo["reversed-steps"] = _reversed_steps(graph, None)
-    else:
-        steps = _reversed_steps(graph, np.fromiter(allowed, dtype=bool, count=len(allowed)))
-    data, indices, indptr = steps
-    # The virtual sink is the last row: its edges go to the final states at their sink costs.
-    indptr = indptr.copy()
-    indptr[-1] += len(ends)
-    reversed_steps = csr_matrix(
-        (np.concatenate([data, _sink_costs(graph)[ends]]), np.concatenate([indices, ends]), indptr),
-        shape=(state_count + 1, state_count + 1),
-    )
-    distance = dijkstra(reversed_steps, directed=True, indices=state_count)
-    return distance[:state_count].tolist()
-
-
-def _reversed_steps(
-    graph: AttackGraph, keep: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The transitions (those ``keep`` marks, or all), reversed, as the (data, indices, indptr)
-    of a square sparse matrix with one more row and column than states, the last row empty."""
-    from scipy.sparse import csr_matrix
-
     sources, targets, costs = _transition_arrays(graph)
     if keep is not None:
         sources, targets, costs = sources[keep], targets[keep], costs[keep]
-    size = graph.state_count + 1
-    # Zero costs stay explicit entries (the conversion keeps them): they are edges.
-    matrix = csr_matrix((costs, (targets, sources)), shape=(size, size))
-    return matrix.data, matrix.indices, matrix.indptr
+    reversed_steps = csr_matrix(
+        (
+            np.concatenate([costs, _sink_costs(graph)[ends]]),
+            (
+                np.concatenate([targets, np.full(len(ends), state_count)]),
+                np.concatenate([sources, ends]),
+            ),
+        ),
+        shape=(state_count + 1, state_count + 1),
+    )
+    distance = dijkstra(reversed_steps, directed=True, indices=state_count)
+    return distance[:state_count]
 
 
 def _step_costs(graph: AttackGraph) -> np.ndarray:
@@ -1306,19 +1346,23 @@ def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
     return [path for _, path in _select(graph, found, query.top)]
 
 
-def _starts(space: _SearchSpace) -> Iterator[tuple[int, float]]:
-    """The (state, cost) each chain of the search may start from."""
+def _starts(space: _SearchSpace) -> list[tuple[int, float]]:
+    """The (state, cost) each chain of the search may start from, in state order."""
     graph, query = space.graph, space.query
-    for index in start_states(graph, query):
-        state = graph.states[index]
-        if space.twin_before[index] is not None:
-            continue  # a chain meets the first of its twins first (twin_order)
-        if (
-            _entry_allowed(state, query)
-            and space.to_sink[index] < math.inf
-            and space.may_start(index)
-        ):
-            yield index, -math.log(state.start_likelihood)
+    states, twin_before, to_sink = graph.states, space.twin_before, space.to_sink
+    filters_entry = query.entry_ids is not None or query.source_layers is not None
+    filters_evidence = query.evidence is not None or query.predicted_only
+    picked = [
+        index
+        for index in start_states(graph, query)
+        # A chain meets the first of its twins first (twin_order).
+        if twin_before[index] is None
+        and to_sink[index] < math.inf
+        and (not filters_entry or _entry_allowed(states[index], query))
+        and (not filters_evidence or space.may_start(index))
+    ]
+    likelihoods = np.array([states[index].start_likelihood for index in picked], dtype=float)
+    return list(zip(picked, _minus_log(likelihoods).tolist(), strict=True))
 
 
 def _budget_warning(query: ChainQuery) -> SearchBudgetWarning:
@@ -1387,8 +1431,7 @@ def best_per_target_layer(
                 return estimate
         return math.inf
 
-    heap = [(hope(cost, index), (index,), cost) for index, cost in _starts(space)]
-    heap = [item for item in heap if item[0] < math.inf]
+    heap = _first_hopes(_starts(space), sinks, floor)
     heapq.heapify(heap)
     found: dict[int, tuple[tuple, tuple[int, ...]]] = {}
     try:
@@ -1398,22 +1441,45 @@ def best_per_target_layer(
     return {ordered[slot]: path for slot, (_, path) in found.items()}
 
 
+def _first_hopes(
+    starts: list[tuple[int, float]], sinks: _SinksByCost, floor: float
+) -> list[tuple[float, tuple[int, ...], float]]:
+    """The queue a per-layer search starts with: what its ``hope`` gives each start while no
+    layer has a best yet (every bound is ``floor``), for all starts at once."""
+    if not starts:
+        return []
+    indexes = np.array([index for index, _ in starts], dtype=np.int64)
+    costs = np.array([cost for _, cost in starts], dtype=float)
+    # With one bound for every layer, the cheapest layer decides: if it is out of reach, all are.
+    estimates = costs + sinks.cheapest[indexes]
+    hopeful = np.flatnonzero(estimates <= floor + _COST_SLACK).tolist()
+    estimate_list, cost_list = estimates.tolist(), costs.tolist()
+    return [(estimate_list[n], (starts[n][0],), cost_list[n]) for n in hopeful]
+
+
 class _SinksByCost:
     """Per state, (cost to a final state on the layer, slot of the layer) for each layer it can
     reach, cheapest first; worked out for a state the first time the search asks."""
 
     def __init__(self, costs: np.ndarray) -> None:
-        self.columns: list[list[float]] = costs.T.tolist()
+        by_state = costs.T
+        # Per state, its layers' slots cheapest first (ties: the earlier slot) and their costs;
+        # the layers it cannot reach (infinite cost) sort last and are left out.
+        self.slots = np.argsort(by_state, axis=1, kind="stable")
+        self.costs = np.take_along_axis(by_state, self.slots, axis=1)
+        self.reachable = np.isfinite(self.costs).sum(axis=1).tolist()
+        #: Per state, the cost to its cheapest layer (infinite when it reaches none).
+        self.cheapest = (
+            self.costs[:, 0] if self.costs.shape[1] else np.full(len(self.costs), math.inf)
+        )
         self.ranked: dict[int, tuple[tuple[float, int], ...]] = {}
 
     def __getitem__(self, state: int) -> tuple[tuple[float, int], ...]:
         found = self.ranked.get(state)
         if found is None:
-            found = self.ranked[state] = tuple(
-                sorted(
-                    (cost, slot) for slot, cost in enumerate(self.columns[state]) if cost < math.inf
-                )
-            )
+            count = self.reachable[state]
+            costs, slots = self.costs[state, :count].tolist(), self.slots[state, :count].tolist()
+            found = self.ranked[state] = tuple(zip(costs, slots, strict=True))
         return found
 
 
