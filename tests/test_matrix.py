@@ -3,6 +3,8 @@ for the pair counts, and one chain search per cell for the best chains."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 import threading
 from collections import deque
@@ -145,6 +147,25 @@ def test_the_worker_process_counts_what_this_process_counts(monkeypatch):
     with matrix_module._pair_worker(graph) as worker:
         assert worker is not None
     assert layer_matrix(graph, max_hops=8) == here
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker process forks")
+def test_a_worker_that_dies_leaves_its_jobs_to_this_process(monkeypatch):
+    graph = mg.analyze(mg.example("multi-agent")).attack_graph
+    here = matrix_module.reachable_pairs(graph, 8)
+    if threading.active_count() > 1:
+        pytest.skip("another test left a thread running: the matrix counts without forking")
+
+    def die(self, sender):  # the worker claims a job, then is gone without a word
+        self._claim()
+        os._exit(1)
+
+    monkeypatch.setattr(matrix_module._PairCount, "_work", die)
+    fork = multiprocessing.get_context("fork")
+    with matrix_module._PairCount(graph, 8, fork) as counting:
+        assert counting.worker is not None
+        assert counting.result() == here
+    assert counting.worker.exitcode == 1
 
 
 def test_no_worker_while_another_thread_runs(monkeypatch):

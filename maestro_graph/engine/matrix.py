@@ -26,9 +26,11 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 
 import numpy as np
 
@@ -192,14 +194,15 @@ def reachable_pairs(graph: AttackGraph, max_hops: int) -> dict[tuple[Layer, Laye
     return _PairCount(graph, max_hops, None).result()
 
 
-#: Transitions from which :func:`layer_matrix` counts pairs in a worker process while it searches
-#: for the cells' chains: below this, starting the process costs more than it saves.
+#: Transitions from which :func:`layer_matrix` counts pairs in a worker process too while it
+#: searches for the cells' chains: below this, starting the process costs more than it saves.
 PARALLEL_FROM_TRANSITIONS = 50_000
 
 
 @contextmanager
-def _pair_worker(graph: AttackGraph) -> Iterator[Executor | None]:
-    """A process to count pairs in beside this one's searches, or None to count them here.
+def _pair_worker(graph: AttackGraph) -> Iterator[BaseContext | None]:
+    """The context to fork a process that counts pairs beside this one's searches, or None to
+    count them here alone.
 
     NumPy keeps the GIL in the gathers and reductions of the count, so threads would take turns;
     a forked process runs on the other core. It is used only where forking is safe: on Linux,
@@ -212,19 +215,24 @@ def _pair_worker(graph: AttackGraph) -> Iterator[Executor | None]:
         or threading.active_count() > 1
     ):
         yield None
-        return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        yield pool
+    else:
+        yield multiprocessing.get_context("fork")
 
 
 class _PairCount:
-    """The pair count of :func:`reachable_pairs`, started on ``pool`` if one is given."""
+    """The pair count of :func:`reachable_pairs`, shared with a forked worker when a context is
+    given.
 
-    def __init__(self, graph: AttackGraph, max_hops: int, pool: Executor | None) -> None:
+    The jobs (a row's breached components, in chunks) are claimed one at a time, largest first,
+    from a counter both processes share: the worker starts at once, this process joins in when
+    its searches are done, so the two finish together whichever half is longer. A worker that
+    dies leaves its jobs to this process.
+    """
+
+    def __init__(self, graph: AttackGraph, max_hops: int, fork: BaseContext | None) -> None:
         self.max_hops = max_hops
         self.jobs: list[tuple[int, np.ndarray]] = []
-        self.future: Future[list[np.ndarray]] | None = None
+        self.worker: BaseProcess | None = None
         if not graph.states:
             return
         self.arrays = _arrays(graph)
@@ -237,21 +245,62 @@ class _PairCount:
             )
             row = np.flatnonzero(breached)
             self.jobs += [(home, row[first : first + chunk]) for first in range(0, len(row), chunk)]
-        if pool is not None:
-            self.future = pool.submit(_count_jobs, self.arrays, self.likely, self.jobs, max_hops)
+        self.jobs.sort(key=lambda job: -len(job[1]))  # stable: equal sizes keep row order
+        if fork is not None and len(self.jobs) > 1:
+            self.claims = fork.Value("l", 0)
+            self.receiver, sender = fork.Pipe(duplex=False)
+            self.worker = fork.Process(target=self._work, args=(sender,), daemon=True)
+            self.worker.start()
+            sender.close()  # the worker holds the other end: its exit ends the pipe
+
+    def __enter__(self) -> _PairCount:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.worker is not None:
+            if self.worker.is_alive():
+                self.worker.terminate()
+            self.worker.join()
+            self.receiver.close()
+
+    def _claim(self) -> int | None:
+        with self.claims.get_lock():
+            job = self.claims.value
+            self.claims.value = job + 1
+        return job if job < len(self.jobs) else None
+
+    def _count(self, job: int) -> np.ndarray:
+        home, components = self.jobs[job]
+        return _count_chunk(self.arrays, components, self.likely, home, self.max_hops)
+
+    def _work(self, sender: Connection) -> None:
+        """The worker: count the jobs it claims and send each (job, pairs) back, then None."""
+        try:
+            while (job := self._claim()) is not None:
+                sender.send((job, self._count(job)))
+            sender.send(None)
+        except Exception:
+            pass  # what it claimed and did not send is counted in the parent, and fails there
+        finally:
+            sender.close()
 
     def result(self) -> dict[tuple[Layer, Layer], int]:
-        """Wait for the count; the pairs per (start layer, final layer), zero counts left out."""
+        """Count (with the worker, if any); the pairs per (start layer, final layer), zero counts
+        left out."""
         if not self.jobs:
             return {}
-        if self.future is not None:
-            results = self.future.result()
-        else:
-            results = _count_jobs(self.arrays, self.likely, self.jobs, self.max_hops)
+        counted: dict[int, np.ndarray] = {}
+        if self.worker is not None:
+            while (job := self._claim()) is not None:
+                counted[job] = self._count(job)
+            counted.update(self._from_worker())
+        for job in range(len(self.jobs)):
+            if job not in counted:
+                counted[job] = self._count(job)
         layers = list(Layer)
         per_row = np.zeros((len(layers), len(layers)), dtype=np.int64)
-        for (home, _), per_target in zip(self.jobs, results, strict=True):
-            per_row[home] += per_target
+        for job, (home, _) in enumerate(self.jobs):
+            per_row[home] += counted[job]
         return {
             (layers[home], layers[target]): int(per_row[home, target])
             for home in range(len(layers))
@@ -259,11 +308,15 @@ class _PairCount:
             if per_row[home, target]
         }
 
-
-def _count_jobs(
-    arrays: _Arrays, likely: np.ndarray, jobs: list[tuple[int, np.ndarray]], max_hops: int
-) -> list[np.ndarray]:
-    return [_count_chunk(arrays, components, likely, home, max_hops) for home, components in jobs]
+    def _from_worker(self) -> dict[int, np.ndarray]:
+        found: dict[int, np.ndarray] = {}
+        try:
+            while (message := self.receiver.recv()) is not None:
+                job, pairs = message
+                found[job] = pairs
+        except EOFError:
+            pass  # the worker ended early: what it claimed and did not send is counted here
+        return found
 
 
 def _count_chunk(
@@ -320,8 +373,7 @@ def layer_matrix(
     groups = sibling_groups(graph)
     # The collector would only re-scan the graph, and, once the count runs in a forked worker,
     # each scan would copy every page the two processes still share.
-    with paused_gc(), _pair_worker(graph) as worker:
-        counting = _PairCount(graph, max_hops, worker)
+    with paused_gc(), _pair_worker(graph) as fork, _PairCount(graph, max_hops, fork) as counting:
         best = {
             source: _best_of_row(graph, source, max_hops, evidence, evidence_on) for source in Layer
         }
