@@ -952,53 +952,77 @@ def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
 
 
 def _upstream_reach(graph: AttackGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """For every entry at once, the most likely way to each state within
-    :data:`UPSTREAM_REACH` steps: (entry position, state, likelihood) arrays, or None when that
-    takes more than :data:`UPSTREAM_WORK` steps.
+    """For every entry at once, the most likely way to each entry state within
+    :data:`UPSTREAM_REACH` steps: (entry position, state, likelihood) arrays (with some other
+    states too), or None when that takes more than :data:`UPSTREAM_WORK` steps.
 
     A hop-bounded max-product Bellman-Ford over all entries together: each round extends only
-    the pairs the previous round improved, as a search from each entry in turn would.
+    the pairs the previous round improved, as a search from each entry in turn would, and only
+    to states from which an entry state is still within the steps left.
     """
     entries = np.array(graph.entry_states, dtype=np.int64)
     count = max(graph.state_count, 1)
     steps = graph.steps
     by_source, first = graph.successor_layout()
+    is_entry = np.zeros(graph.state_count, dtype=bool)
+    is_entry[entries] = True
+    near = _near(graph, is_entry, UPSTREAM_REACH - 1)
     origin = np.arange(len(entries), dtype=np.int64)
     value = np.array([graph.states[i].start_likelihood for i in entries.tolist()], dtype=float)
     best_key, best_value = origin * count + entries, value
     order = np.argsort(best_key)
     best_key, best_value = best_key[order], best_value[order]
     state, work = entries, 0
-    for _ in range(UPSTREAM_REACH):
+    for left in range(UPSTREAM_REACH - 1, -1, -1):
         counts = first[state + 1] - first[state]
         work += int(counts.sum())
         if work > UPSTREAM_WORK:
             return None
         taken = by_source[concatenated_ranges(first[state], counts)]
-        origin = np.repeat(origin, counts)
-        value = np.repeat(value, counts) * steps.likelihood[taken]
-        key = origin * count + steps.target[taken]
-        order = np.lexsort((-value, key))  # the most likely way to each pair first
-        key, value = key[order], value[order]
-        keep = np.ones(len(key), dtype=bool)
-        keep[1:] = key[1:] != key[:-1]
-        key, value = key[keep], value[keep]
+        target = steps.target[taken]
+        useful = near[left][target]  # an entry state is at most ``left`` more steps away
+        origin = np.repeat(origin, counts)[useful]
+        value = (np.repeat(value, counts) * steps.likelihood[taken])[useful]
+        key, value = _most_likely_per_key(origin * count + target[useful], value)
         at = np.searchsorted(best_key, key)
         known = at < len(best_key)
         known[known] = best_key[at[known]] == key[known]
         before = np.zeros(len(key))
         before[known] = best_value[at[known]]
         improved = value > before
+        # Improved pairs already known change in place; new ones go in at their sorted place.
+        best_value[at[improved & known]] = value[improved & known]
+        new = improved & ~known
+        best_key = np.insert(best_key, at[new], key[new])
+        best_value = np.insert(best_value, at[new], value[new])
         key, value = key[improved], value[improved]
-        merged_key = np.concatenate([best_key, key])
-        merged_value = np.concatenate([best_value, value])
-        order = np.lexsort((-merged_value, merged_key))
-        merged_key, merged_value = merged_key[order], merged_value[order]
-        keep = np.ones(len(merged_key), dtype=bool)
-        keep[1:] = merged_key[1:] != merged_key[:-1]
-        best_key, best_value = merged_key[keep], merged_value[keep]
         origin, state = key // count, key % count
     return best_key // count, best_key % count, best_value
+
+
+def _most_likely_per_key(key: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct key once, sorted, with the greatest of its values."""
+    if not len(key):
+        return key, value
+    order = np.argsort(key, kind="stable")
+    key, value = key[order], value[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    return key[starts], np.maximum.reduceat(value, starts)
+
+
+def _near(graph: AttackGraph, marked: np.ndarray, steps: int) -> list[np.ndarray]:
+    """``near[k]``, for k up to ``steps``: per state, whether a ``marked`` state is at most k
+    transitions away."""
+    order, first = graph.successor_layout()
+    targets = graph.steps.target[order]
+    sources = np.flatnonzero(first[1:] > first[:-1])  # the states with transitions out
+    near = [marked]
+    for _ in range(steps):
+        closer = near[-1].copy()
+        if len(sources):
+            closer[sources] |= np.logical_or.reduceat(near[-1][targets], first[sources])
+        near.append(closer)
+    return near
 
 
 def _fed_from_outside_their_cycle(feeds: dict[int, set[int]]) -> set[int]:
