@@ -6,11 +6,11 @@ Each size runs in its own process so peak memory (max RSS) is that size's own. F
 reports: model validation, attack-graph build, ranking (`paths --top 10`, our exact search), the
 whole analysis call (build + ranking), the reference k-shortest search on the same attack graph
 (networkx `shortest_simple_paths`, first 10 paths, virtual source and sink, no filters; igraph's
-compiled k-shortest paths as well when python-igraph is installed), their ratio, and, for sizes up
-to 10,000, the wall-clock time of fresh `maestro-graph` processes running `paths FILE --top 10`
-(on the model as YAML, and again as JSON), `mitigate`, `matrix`, `baseline --band high` and
-`check` against that baseline ("-" when one
-failed at that size, with the reason on stderr).
+compiled k-shortest paths as well when python-igraph is installed), their ratio, and the
+wall-clock time of fresh `maestro-graph` processes running `paths FILE --top 10` (on the model as
+YAML, and again as JSON), `mitigate`, `matrix`, `baseline --band high` and `check` against that
+baseline ("-" when one failed or ran past CLI_TIME_LIMIT seconds at that size, with the reason on
+stderr).
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 REFERENCE_TIME_LIMIT = 120.0
+#: A fresh `maestro-graph` process running longer than this is stopped and reported as "-".
+CLI_TIME_LIMIT = 900.0
 
 
 def _timed(function, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -88,12 +90,19 @@ def _fresh_process_s(
 ) -> float | None:
     """Wall-clock seconds of one fresh process, or None (said on stderr) on another exit status."""
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=CLI_TIME_LIMIT)
+    except subprocess.TimeoutExpired:
+        print(
+            f"{command[1]} stopped at {size:,} components after {CLI_TIME_LIMIT:.0f} s",
+            file=sys.stderr,
+        )
+        return None
     seconds = time.perf_counter() - start
     if done.returncode in accepted:
         return seconds
     lines = done.stderr.strip().splitlines()
-    reason = lines[0] if lines else "no stderr"
+    reason = lines[-1] if lines else "no stderr"
     print(
         f"{command[1]} failed at {size:,} components (exit status {done.returncode}): {reason}",
         file=sys.stderr,
@@ -155,35 +164,31 @@ def measure(size: int) -> dict:
         "igraph_s": _reference_igraph(graph),
         "peak_mib": peak_mib,
     }
-    if size <= 10_000:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"model-{size}.yaml"
-            path.write_text(model.to_yaml())
-            script = Path(sys.executable).parent / "maestro-graph"
-            command = [
-                str(script) if script.exists() else "maestro-graph",
-                "paths",
-                str(path),
-                "--top",
-                "10",
-            ]
-            start = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True)
-            result["cli_s"] = time.perf_counter() - start
-            # The same model as JSON, which the standard library's C parser reads.
-            json_path = path.with_suffix(".json")
-            json_path.write_text(json.dumps(model.to_data()))
-            start = time.perf_counter()
-            subprocess.run(
-                [*command[:2], str(json_path), *command[3:]], check=True, capture_output=True
-            )
-            result["cli_json_s"] = time.perf_counter() - start
-            # The exact planner (default --threshold high), as a fresh process as well.
-            start = time.perf_counter()
-            subprocess.run([command[0], "mitigate", str(path)], check=True, capture_output=True)
-            result["mitigate_s"] = time.perf_counter() - start
-            result.update(_gate_timings(size, command[0], path, Path(folder)))
+    del graph, chains  # the commands below run in processes of their own
+    result.update(_cli_timings(size, model))
     return result
+
+
+def _cli_timings(size: int, model) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
+    """Fresh-process times of `paths` (from YAML and from JSON), `mitigate` and the gate's."""
+    script = Path(sys.executable).parent / "maestro-graph"
+    executable = str(script) if script.exists() else "maestro-graph"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"model-{size}.yaml"
+        path.write_text(model.to_yaml())
+        # The same model as JSON, which the standard library's C parser reads.
+        json_path = path.with_suffix(".json")
+        json_path.write_text(json.dumps(model.to_data()))
+        timings = {
+            "cli_s": _fresh_process_s(size, [executable, "paths", str(path), "--top", "10"]),
+            "cli_json_s": _fresh_process_s(
+                size, [executable, "paths", str(json_path), "--top", "10"]
+            ),
+            # The exact planner (default --threshold high).
+            "mitigate_s": _fresh_process_s(size, [executable, "mitigate", str(path)]),
+        }
+        timings.update(_gate_timings(size, executable, path, Path(folder)))
+    return timings
 
 
 def _format(value: float | None, digits: int = 3) -> str:

@@ -35,7 +35,7 @@ from multiprocessing.process import BaseProcess
 import numpy as np
 
 from maestro_graph.catalog.types import Maturity
-from maestro_graph.engine.propagation import AttackGraph
+from maestro_graph.engine.propagation import AttackGraph, concatenated_ranges
 from maestro_graph.engine.ranking import (
     Chain,
     ChainQuery,
@@ -50,6 +50,9 @@ from maestro_graph.support.perf import paused_gc
 
 #: Bits set in each byte value, to count set bits in packed rows on any NumPy version.
 _BITS_IN_BYTE = np.array([bin(value).count("1") for value in range(256)], dtype=np.int64)
+#: A frontier with fewer than 1/_SPARSE_SHARE of all transitions out of it steps only those,
+#: without a pass over every transition.
+_SPARSE_SHARE = 4
 #: Most bytes of bitsets one propagation step gathers at once (one row per transition): a
 #: large layer's breached components are split into chunks so memory stays bounded.
 _BLOCK_BYTES = 1 << 26
@@ -79,6 +82,9 @@ class _Arrays:
     component_ids: list[str]
     by_component: np.ndarray  # state indexes sorted by component
     component_starts: np.ndarray  # first position of each component's states there
+    by_source: np.ndarray  # transition indexes sorted by source
+    source_starts: np.ndarray  # per state, where its run starts there (one more at the end)
+    transition_targets: np.ndarray  # per transition (in transition order), its target
 
 
 def _arrays(graph: AttackGraph) -> _Arrays:
@@ -90,6 +96,7 @@ def _arrays(graph: AttackGraph) -> _Arrays:
         [position[state.component.id] for state in graph.states], dtype=np.int64
     )
     transition_sources, transition_targets = graph.steps.source, graph.steps.target
+    by_source, source_starts = graph.successor_layout()
     order = np.argsort(transition_targets, kind="stable")
     targets = transition_targets[order]
     distinct_targets, target_starts = np.unique(targets, return_index=True)
@@ -106,6 +113,9 @@ def _arrays(graph: AttackGraph) -> _Arrays:
         component_ids=component_ids,
         by_component=by_component,
         component_starts=component_starts,
+        by_source=by_source,
+        source_starts=source_starts,
+        transition_targets=transition_targets,
     )
 
 
@@ -114,16 +124,25 @@ def _step(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Bitset ``rows`` held at ``states`` (sorted), one transition further: the states
     reached and, for each, the OR of the rows arriving there."""
-    position = np.full(state_count, -1, dtype=np.int64)
-    position[states] = np.arange(len(states))
-    held = position[arrays.sources]
-    active = held >= 0
-    if not active.any():
+    counts = arrays.source_starts[states + 1] - arrays.source_starts[states]
+    stepping = int(counts.sum())
+    if not stepping:
         return states[:0], rows[:0]
-    targets = arrays.targets[active]
+    if stepping * _SPARSE_SHARE < len(arrays.targets):
+        # A small frontier: its own transitions, sorted by target, not a pass over all of them.
+        taken = arrays.by_source[concatenated_ranges(arrays.source_starts[states], counts)]
+        targets = arrays.transition_targets[taken]
+        order = np.argsort(targets, kind="stable")
+        targets, held = targets[order], np.repeat(np.arange(len(states)), counts)[order]
+    else:
+        position = np.full(state_count, -1, dtype=np.int64)
+        position[states] = np.arange(len(states))
+        held = position[arrays.sources]
+        active = held >= 0
+        targets, held = arrays.targets[active], held[active]
     run_starts = np.flatnonzero(np.r_[True, targets[1:] != targets[:-1]])
     # ``take`` gathers rows faster than fancy indexing does.
-    gathered = np.take(rows, held[active], axis=0)
+    gathered = np.take(rows, held, axis=0)
     return targets[run_starts], np.bitwise_or.reduceat(gathered, run_starts, axis=0)
 
 
