@@ -233,15 +233,28 @@ class TransitionList(_MadeOnFirstUse[Transition]):
         return self._steps.make(index)
 
 
+def source_layout(source: np.ndarray, state_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Transition indexes ordered by source state (ascending within one state), and per state
+    where its run starts, with the end last (a compressed sparse row layout).
+
+    Examples
+    --------
+    >>> order, starts = source_layout(np.array([1, 0, 1]), 3)
+    >>> order.tolist(), starts.tolist()
+    ([1, 0, 2], [0, 1, 3, 3])
+    """
+    counts = np.bincount(source, minlength=state_count)
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return np.argsort(source, kind="stable"), starts
+
+
 class SuccessorLists(_MadeOnFirstUse[list[int]]):
     """For each state, the indexes of its outgoing transitions in ascending order, as lists
     made on first use from a compressed sparse row layout."""
 
     def __init__(self, steps: StepArrays, state_count: int) -> None:
         super().__init__(state_count)
-        counts = np.bincount(steps.source, minlength=state_count)
-        self._order = np.argsort(steps.source, kind="stable")
-        self._starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._order, self._starts = source_layout(steps.source, state_count)
         self._start = self._starts.tolist()
 
     def _make(self, index: int) -> list[int]:
@@ -337,11 +350,8 @@ class AttackGraph:
             return self.successors.layout()
         found = self.memo.get("successor-layout")
         if found is None:
-            source = self.steps.source
-            counts = np.bincount(source, minlength=self.state_count)
-            found = self.memo["successor-layout"] = (
-                np.argsort(source, kind="stable"),
-                np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            found = self.memo["successor-layout"] = source_layout(
+                self.steps.source, self.state_count
             )
         return found
 
