@@ -89,12 +89,14 @@ class _Arrays:
 
 def _arrays(graph: AttackGraph) -> _Arrays:
     layers = list(Layer)
-    component_ids = sorted({state.component.id for state in graph.states})
+    components = graph.model.components
+    present = np.flatnonzero(np.bincount(graph.state_component, minlength=len(components)))
+    component_ids = sorted(components[n].id for n in present.tolist())
     position = {component_id: n for n, component_id in enumerate(component_ids)}
-    layer_of = {state.component.id: layers.index(state.component.layer) for state in graph.states}
-    state_component = np.array(
-        [position[state.component.id] for state in graph.states], dtype=np.int64
-    )
+    in_id_order = np.full(len(components), -1, dtype=np.int64)
+    in_id_order[present] = [position[components[n].id] for n in present.tolist()]
+    layer_of = np.array([layers.index(c.layer) for c in components], dtype=np.int64)
+    state_component = in_id_order[graph.state_component]
     transition_sources, transition_targets = graph.steps.source, graph.steps.target
     by_source, source_starts = graph.successor_layout()
     order = np.argsort(transition_targets, kind="stable")
@@ -107,9 +109,9 @@ def _arrays(graph: AttackGraph) -> _Arrays:
         targets=targets,
         target_starts=target_starts,
         distinct_targets=distinct_targets,
-        state_layer=np.array([layer_of[s.component.id] for s in graph.states], dtype=np.int64),
+        state_layer=layer_of[graph.state_component],
         state_component=state_component,
-        component_layer=np.array([layer_of[c] for c in component_ids], dtype=np.int64),
+        component_layer=layer_of[present[np.argsort(in_id_order[present])]],
         component_ids=component_ids,
         by_component=by_component,
         component_starts=component_starts,
@@ -252,10 +254,10 @@ class _PairCount:
         self.max_hops = max_hops
         self.jobs: list[tuple[int, np.ndarray]] = []
         self.worker: BaseProcess | None = None
-        if not graph.states:
+        if not graph.state_count:
             return
         self.arrays = _arrays(graph)
-        self.likely = np.array([state.likelihood > 0 for state in graph.states])
+        self.likely = graph.state_likelihood > 0
         chunk = max(64, (_BLOCK_BYTES // max(1, len(graph.transitions))) // 8 * 64)
         for home in range(len(Layer)):
             breached = np.bincount(

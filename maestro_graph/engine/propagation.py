@@ -23,7 +23,7 @@ import functools
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 #: Transitions less likely than this are dropped (DESIGN section 5).
 DEFAULT_TRANSITION_FLOOR = 0.01
 
+
+#: Where a guard's control cuts a step, in the reductions shared by many steps: each step names
+#: its own guard ("guard <id>") when its Transition is made.
+ANY_GUARD = "guard"
 
 #: One way to take a step: (rule, flow or None, likelihood, reductions).
 _Alternative = tuple[PropagationRule, Flow | None, float, tuple[tuple[str, float, str], ...]]
@@ -145,6 +149,11 @@ class StepArrays:
     alternative_reductions: np.ndarray
     #: Per flow of ``flows``: its kind's position in :class:`FlowKind`.
     flow_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: Per state: its component's position in ``component_ids`` (to name a step's guards).
+    state_component: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    component_ids: tuple[str, ...] = ()
+    #: Governed component id -> {control: the guards that provide it, in id order}.
+    guards: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> StepArrays:
@@ -171,9 +180,24 @@ class StepArrays:
                 self.rules[self.alternative_rule[k]],
                 self.flow_at(int(self.alternative_flow[k])),
                 float(self.alternative_likelihood[k]),
-                self.reduction_sets[self.alternative_reductions[k]],
+                self.reductions_of(index, int(self.alternative_reductions[k])),
             )
             for k in range(start, stop)
+        )
+
+    def reductions_of(self, index: int, code: int) -> tuple[tuple[str, float, str], ...]:
+        """Reduction set ``code`` as it applies to transition ``index``: a guard's control
+        names the guard (the first in id order that is not the step's own source)."""
+        reductions = self.reduction_sets[code]
+        if all(on != ANY_GUARD for _, _, on in reductions):
+            return reductions
+        source_id = self.component_ids[self.state_component[self.source[index]]]
+        guarded = self.guards[self.component_ids[self.state_component[self.target[index]]]]
+        return tuple(
+            (control, effectiveness, on)
+            if on != ANY_GUARD
+            else (control, effectiveness, f"guard {_first_other(guarded[control], source_id)}")
+            for control, effectiveness, on in reductions
         )
 
     def make(self, index: int) -> Transition:
@@ -185,9 +209,13 @@ class StepArrays:
             self.rules[self.rule[index]],
             self.flow_at(int(self.flow[index])),
             float(self.likelihood[index]),
-            self.reduction_sets[self.reductions[index]],
+            self.reductions_of(index, int(self.reductions[index])),
             self.alternatives(index),
         )
+
+
+def _first_other(ids: tuple[str, ...], source_id: str) -> str:
+    return next(g for g in ids if g != source_id)
 
 
 _Item = TypeVar("_Item")
@@ -231,6 +259,53 @@ class TransitionList(_MadeOnFirstUse[Transition]):
 
     def _make(self, index: int) -> Transition:
         return self._steps.make(index)
+
+
+class StateList(_MadeOnFirstUse[State]):
+    """The states of a graph, indexable like a list; each object is made on first use from the
+    graph's per-state arrays."""
+
+    def __init__(self, graph: AttackGraph) -> None:
+        super().__init__(len(graph.state_component))
+        self._components = graph.model.components
+        self._threats = tuple(graph.catalog.threats.values())
+        self._component, self._threat = graph.state_component, graph.state_threat
+        self._impact, self._likelihood = graph.state_impact, graph.state_likelihood
+        self._entry = graph.state_entry
+
+    def _make(self, index: int) -> State:
+        entry = float(self._entry[index])
+        return State(
+            index,
+            self._components[self._component[index]],
+            self._threats[self._threat[index]],
+            float(self._impact[index]),
+            float(self._likelihood[index]),
+            None if math.isnan(entry) else entry,
+        )
+
+
+class StateIndex(Mapping[tuple[str, str], int]):
+    """``(component id, threat id)`` -> state index, worked out when asked: a component's
+    states are its kind's threats in catalog order, numbered from its first state."""
+
+    def __init__(
+        self, model: SystemModel, first: dict[str, int], offsets: dict[str, dict[str, int]]
+    ) -> None:
+        self._model, self._first, self._offsets = model, first, offsets
+
+    def __getitem__(self, key: tuple[str, str]) -> int:
+        component_id, threat_id = key
+        first = self._first[component_id]
+        return first + self._offsets[self._model.component(component_id).kind][threat_id]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for component in self._model.components:
+            for threat_id in self._offsets[component.kind]:
+                yield (component.id, threat_id)
+
+    def __len__(self) -> int:
+        return sum(len(self._offsets[c.kind]) for c in self._model.components)
 
 
 def source_layout(source: np.ndarray, state_count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -286,11 +361,11 @@ class AttackGraph:
 
     model: SystemModel
     catalog: Catalog
-    states: list[State] = field(default_factory=list)
+    states: Sequence[State] = field(default_factory=list)
     transitions: Sequence[Transition] = field(default_factory=list)
     successors: Sequence[list[int]] = field(default_factory=list)
     entry_states: list[int] = field(default_factory=list)
-    state_index: dict[tuple[str, str], int] = field(default_factory=dict)
+    state_index: Mapping[tuple[str, str], int] = field(default_factory=dict)
     sinks: frozenset[str] = frozenset()  # attacker-visible components (see is_sink)
     #: component id -> the first component interchangeable with it (SystemModel.interchangeable)
     siblings: dict[str, str] = field(default_factory=dict)
@@ -304,6 +379,13 @@ class AttackGraph:
     state_threat: np.ndarray = field(
         default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False, compare=False
     )
+    #: Per state: :attr:`State.impact`, :attr:`State.likelihood` and
+    #: :attr:`State.entry_likelihood` (NaN where the attacker cannot start).
+    state_impact: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
+    state_likelihood: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), repr=False, compare=False
+    )
+    state_entry: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
     #: The transitions as arrays (what ``transitions`` makes its objects from).
     steps: StepArrays = field(default_factory=StepArrays.empty, repr=False, compare=False)
     #: What later stages work out once per graph (evidence strengths, watchers), by name.
@@ -538,17 +620,20 @@ class _Surroundings:
 
     @classmethod
     def of(cls, model: SystemModel, catalog: Catalog) -> _Surroundings:
-        by_id = {c.id: c for c in model.components}
-        exposed = frozenset(c.id for c in model.components if is_sink(c))
-        invokes_model = frozenset(
-            f.source
-            for f in model.flows
-            if f.kind is FlowKind.INVOKES and by_id[f.target].kind in REASONING_MODEL_KINDS
+        components = model.components
+        exposed = frozenset(c.id for c in components if is_sink(c))
+        arrays = model.flow_arrays()
+        kinds = list(FlowKind)
+        reasoning = np.fromiter(
+            (c.kind in REASONING_MODEL_KINDS for c in components), bool, len(components)
         )
+        calls_model = (arrays.kind == kinds.index(FlowKind.INVOKES)) & reasoning[arrays.target]
+        invokes_model = frozenset(components[n].id for n in arrays.source[calls_model].tolist())
         guards: dict[str, dict[str, tuple[str, ...]]] = {}
-        governing = [f for f in model.flows if f.kind is FlowKind.GOVERNS]
-        for flow in sorted(governing, key=lambda f: (f.target, f.source)):
-            provided = catalog.guards.get(by_id[flow.source].kind)
+        governing = np.flatnonzero(arrays.kind == kinds.index(FlowKind.GOVERNS)).tolist()
+        by_ends = sorted((model.flows[n] for n in governing), key=lambda f: (f.target, f.source))
+        for flow in by_ends:
+            provided = catalog.guards.get(model.component(flow.source).kind)
             if provided:
                 for control in provided:
                     governed = guards.setdefault(flow.target, {})
@@ -667,8 +752,13 @@ def _reductions(
     guarded: dict[str, tuple[str, ...]],
     source_id: str,
     catalog: Catalog,
+    *,
+    name_guards: bool = True,
 ) -> tuple[tuple[str, float, str], ...]:
     """The controls that cut one step, each once: on the target, on the flow, or by a guard.
+
+    With ``name_guards`` false, a guard's control says :data:`ANY_GUARD` instead of naming the
+    guard, so that steps into components governed by different guards share their reductions.
 
     A guard's controls do not cut a step that comes from the guard itself: a compromised guard
     is the way past it, but not past another guard that provides the same control (the first of
@@ -684,7 +774,7 @@ def _reductions(
             guard = next((g for g in guarded.get(control, ()) if g != source_id), None)
             if guard is None:
                 continue
-            on = f"guard {guard}"
+            on = f"guard {guard}" if name_guards else ANY_GUARD
         found.append((control, catalog.controls[control].effectiveness, on))
     return tuple(found)
 
@@ -728,7 +818,7 @@ class _Calls:
         self.source_first = self.target_first = np.zeros(0, dtype=np.int64)
         self.template_start = self.template_size = np.zeros(0, dtype=np.int64)
         self.flow = np.zeros(0, dtype=np.int64)
-        self.flow_controls = np.zeros(0, dtype=bool)  # per flow of the model: has controls
+        self.flow_control_code = np.zeros(0, dtype=np.int64)  # per flow: its set of controls
         self.flow_kind = np.zeros(0, dtype=np.int64)  # per flow: its kind's position in FlowKind
 
     def add_model(
@@ -739,13 +829,10 @@ class _Calls:
     ) -> None:
         """Record every call of the model: each flow forward then reverse, in model order, then
         each component's self rules, in model order."""
-        position = {c.id: n for n, c in enumerate(self.components)}
         flows = model.flows
-        sources = np.fromiter((position[f.source] for f in flows), np.int64, len(flows))
-        targets = np.fromiter((position[f.target] for f in flows), np.int64, len(flows))
+        sources, targets, kinds, controls = model.flow_arrays()
         kind_code = {kind: n for n, kind in enumerate(FlowKind)}
-        kinds = np.fromiter((kind_code[f.kind] for f in flows), np.int64, len(flows))
-        self.flow_controls = np.fromiter((bool(f.controls) for f in flows), bool, len(flows))
+        self.flow_control_code = controls
         self.flow_kind = kinds
         forward = (np.zeros(len(flows), np.int64), np.zeros(len(flows), np.int64))
         reverse = (np.zeros(len(flows), np.int64), np.zeros(len(flows), np.int64))
@@ -798,32 +885,37 @@ class _Calls:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(template start, size) of each call of ``rules`` from ``sources[i]`` to
         ``targets[i]`` (component positions) through ``flows[flow_positions[i]]``, or through no
-        flow. Calls that no control or guard reduces share one template per pair of roles."""
+        flow. Calls alike in what a template depends on (the two ends' roles, the target's
+        controls and guarded controls, the flow's controls) share one; a call from one of the
+        target's own guards is worked out alone."""
         components, count = self.components, len(sources)
         start, size = np.zeros(count, np.int64), np.zeros(count, np.int64)
-        reduced = self._reducible[targets]
-        if flow_positions is not None:
-            reduced = reduced | self.flow_controls[flow_positions]
-        for i in np.flatnonzero(reduced).tolist():
+        flow_code = (
+            self.flow_control_code[flow_positions]
+            if flow_positions is not None
+            else np.zeros(count, np.int64)
+        )
+        from_guard = np.isin(sources * len(components) + targets, self._guard_pairs)
+        for i in np.flatnonzero(from_guard).tolist():
             flow = flows[flow_positions[i]] if flow_positions is not None else None
-            source, target = components[sources[i]], components[targets[i]]
-            start[i], size[i] = self._template(source, target, rules, flow)
-        plain = np.flatnonzero(~reduced)
-        if len(plain):
-            pair = self._role_code[sources[plain]] * (self._role_count + 1) + self._role_code[
-                targets[plain]
-            ]
-            keys, first_of, inverse = np.unique(pair, return_index=True, return_inverse=True)
-            shared = np.array(
-                [
-                    self._template(
-                        components[sources[plain[i]]], components[targets[plain[i]]], rules, None
-                    )
-                    for i in first_of.tolist()
-                ],
-                dtype=np.int64,
-            ).reshape(len(keys), 2)
-            start[plain], size[plain] = shared[inverse, 0], shared[inverse, 1]
+            start[i], size[i] = self._template(
+                components[sources[i]], components[targets[i]], rules, flow
+            )
+        alike = np.flatnonzero(~from_guard)
+        if not len(alike):
+            return start, size
+        roles = self._role_count + 1
+        code = (
+            (self._role_code[sources[alike]] * roles + self._role_code[targets[alike]])
+            * (self._reduction_profile_count + 1)
+            + self._reduction_profile[targets[alike]]
+        ) * (int(self.flow_control_code.max(initial=0)) + 1) + flow_code[alike]
+        keys, first_of, inverse = np.unique(code, return_index=True, return_inverse=True)
+        shared = np.empty((len(keys), 2), dtype=np.int64)
+        for n, i in enumerate(alike[first_of].tolist()):
+            flow = flows[flow_positions[i]] if flow_positions is not None else None
+            shared[n] = self._template(components[sources[i]], components[targets[i]], rules, flow)
+        start[alike], size[alike] = shared[inverse, 0], shared[inverse, 1]
         return start, size
 
     @functools.cached_property
@@ -840,13 +932,40 @@ class _Calls:
         return int(self._role_code.max(initial=-1)) + 1
 
     @functools.cached_property
-    def _reducible(self) -> np.ndarray:
-        """Per component: whether its controls or a guard may reduce steps into it."""
+    def _reduction_profile(self) -> np.ndarray:
+        """Per component: 0 when nothing reduces steps into it, else a code shared by the
+        components with the same controls and the same guarded controls."""
         guards = self.surroundings.guards
+        codes: dict[tuple, int] = {((), ()): 0}
         return np.fromiter(
-            (bool(c.controls) or c.id in guards for c in self.components),
-            bool,
+            (
+                codes.setdefault(
+                    (tuple(sorted(c.controls)), tuple(sorted(guards.get(c.id, ())))), len(codes)
+                )
+                if c.controls or c.id in guards
+                else 0
+                for c in self.components
+            ),
+            np.int64,
             len(self.components),
+        )
+
+    @functools.cached_property
+    def _reduction_profile_count(self) -> int:
+        return int(self._reduction_profile.max(initial=0)) + 1
+
+    @functools.cached_property
+    def _guard_pairs(self) -> np.ndarray:
+        """``guard position * component count + governed position`` of every guard."""
+        position = {c.id: n for n, c in enumerate(self.components)}
+        count = len(self.components)
+        return np.array(
+            sorted(
+                position[guard] * count + position[governed]
+                for governed, provided in self.surroundings.guards.items()
+                for guard in {g for ids in provided.values() for g in ids}
+            ),
+            dtype=np.int64,
         )
 
     def _template(
@@ -862,11 +981,10 @@ class _Calls:
         reduced = bool(target.controls or flow_controls or guarded)
         key: tuple = (id(rules), self.roles[source.id], self.roles[target.id])
         if reduced:
-            # What the reductions depend on: the controls in place and, per guarded control, the
-            # guard named (the first that is not the step's own source).
+            # What the reductions depend on: the controls in place, and the guarded controls
+            # that some guard other than the step's own source provides.
             guard_key = tuple(
-                (control, next((g for g in ids if g != source.id), None))
-                for control, ids in guarded.items()
+                control for control, ids in guarded.items() if any(g != source.id for g in ids)
             )
             key = (*key, target.controls, flow_controls, guard_key)
         found = self.templates.get(key)
@@ -881,8 +999,9 @@ class _Calls:
                 continue
             if reduced:
                 reductions = _reductions(
-                    rule, target, flow_controls, guarded, source.id, self.catalog
-                )
+                    rule, target, flow_controls, guarded, source.id, self.catalog,
+                    name_guards=False,
+                )  # fmt: skip
                 likelihood = rule.likelihood * control_factor(e for _, e, _ in reductions)
             else:
                 reductions, likelihood = (), rule.likelihood
@@ -906,7 +1025,9 @@ def _rule_id(rule: PropagationRule) -> str:
     return rule.id
 
 
-def _step_arrays(calls: _Calls, model: SystemModel, state_count: int) -> StepArrays:
+def _step_arrays(
+    calls: _Calls, model: SystemModel, state_count: int, state_component: np.ndarray
+) -> StepArrays:
     """Expand the calls into candidate steps, keep one transition per pair of states (the most
     likely; ties to the rule id, then the flow kind) and number the transitions in the order
     their pairs are first found."""
@@ -957,6 +1078,9 @@ def _step_arrays(calls: _Calls, model: SystemModel, state_count: int) -> StepArr
         likelihood[members],
         reductions[members],
         calls.flow_kind,
+        state_component,
+        tuple(c.id for c in model.components),
+        calls.surroundings.guards,
     )
 
 
@@ -991,23 +1115,34 @@ def _preferred(
     return best
 
 
-def _state_positions(model: SystemModel, catalog: Catalog) -> tuple[np.ndarray, np.ndarray]:
-    """Per state, the position of its component in the model and of its threat in the catalog
+def _fill_states(
+    graph: AttackGraph,
+    profile_rows: list[list[tuple[Threat, float, float, float | None]]],
+    component_profile: list[int],
+) -> None:
+    """Set the graph's per-state arrays and its states from each component's profile rows
     (states are each component's threats in catalog order, components in model order)."""
-    position = {threat_id: n for n, threat_id in enumerate(catalog.threats)}
-    by_kind: dict[str, np.ndarray] = {}
-    threats, counts = [], []
-    for component in model.components:
-        found = by_kind.get(component.kind)
-        if found is None:
-            kind_threats = catalog.threats_for_kind(component.kind)
-            found = by_kind[component.kind] = np.array(
-                [position[t.id] for t in kind_threats], dtype=np.int64
-            )
-        threats.append(found)
-        counts.append(len(found))
-    components = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    return components, np.concatenate([np.zeros(0, dtype=np.int64), *threats])
+    threat_position = {threat_id: n for n, threat_id in enumerate(graph.catalog.threats)}
+    rows = [row for rows in profile_rows for row in rows]
+    sizes = np.array([len(rows) for rows in profile_rows], dtype=np.int64)
+    profile_start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    profile = np.array(component_profile, dtype=np.int64)
+    counts = sizes[profile] if len(profile) else np.zeros(0, dtype=np.int64)
+    component = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    first = np.cumsum(counts) - counts
+    row = profile_start[profile[component]] + np.arange(len(component)) - first[component]
+    entry = np.array([math.nan if e is None else e for _, _, _, e in rows], dtype=float)
+    graph.state_component = component
+    graph.state_threat = np.array(
+        [threat_position[threat.id] for threat, _, _, _ in rows], dtype=np.int64
+    )[row]
+    graph.state_impact = np.array([impact for _, impact, _, _ in rows], dtype=float)[row]
+    graph.state_likelihood = np.array([p for _, _, p, _ in rows], dtype=float)[row]
+    graph.state_entry = entry[row]
+    graph.entry_states = np.flatnonzero(
+        ~np.isnan(graph.state_entry) & (graph.state_likelihood > 0)
+    ).tolist()
+    graph.states = StateList(graph)
 
 
 def _kind_value(kind: FlowKind) -> str:
@@ -1078,18 +1213,19 @@ def _build(
     # state: the state of (component, threat) is first[component] + offsets[kind][threat].
     offsets: dict[str, dict[str, int]] = {}
     first: dict[str, int] = {}
-    states, state_index, entry_states = graph.states, graph.state_index, graph.entry_states
     # Components alike in what the states depend on share their (threat, impact, likelihood,
     # entry likelihood) rows: most of a large model repeats a few dozen profiles.
-    profiles: dict[tuple, list[tuple[Threat, float, float, float | None]]] = {}
+    profiles: dict[tuple, int] = {}
+    profile_rows: list[list[tuple[Threat, float, float, float | None]]] = []
+    component_profile: list[int] = []
     impacts: dict[tuple[int, int], float] = {}
+    state_count = 0
     for component in model.components:
         if component.kind not in offsets:
             offsets[component.kind] = {
                 t.id: n for n, t in enumerate(catalog.threats_for_kind(component.kind))
             }
-        first[component.id] = len(states)
-        is_sink = component.id in surroundings.exposed
+        first[component.id] = state_count
         profile = (
             component.kind,
             component.trust,
@@ -1097,30 +1233,28 @@ def _build(
             component.controls,
             component.id in entries,
             component.id in explicit,
-            is_sink,
+            component.id in surroundings.exposed,
         )
-        rows = profiles.get(profile)
-        if rows is None:
-            rows = profiles[profile] = _state_rows(
+        number = profiles.get(profile)
+        if number is None:
+            number = profiles[profile] = len(profile_rows)
+            rows = _state_rows(
                 component, catalog, threat_base, impacts, profile, most_critical_private,
                 surroundings.exposed, explicit,
             )  # fmt: skip
-        component_id = component.id
-        for threat, impact, likelihood, entry_likelihood in rows:
-            index = len(states)
-            states.append(State(index, component, threat, impact, likelihood, entry_likelihood))
-            state_index[(component_id, threat.id)] = index
-            if entry_likelihood is not None and likelihood > 0:
-                entry_states.append(index)
+            profile_rows.append(rows)
+        component_profile.append(number)
+        state_count += len(offsets[component.kind])
+    _fill_states(graph, profile_rows, component_profile)
+    graph.state_index = StateIndex(model, first, offsets)
 
     by_flow, self_rules = _rules_by_flow(catalog)
     applicable = _Applicability(catalog, offsets)
     calls = _Calls(catalog, surroundings, applicable, first, floor, model.components)
     calls.add_model(model, by_flow, self_rules)
-    graph.steps = _step_arrays(calls, model, len(states))
-    graph.state_component, graph.state_threat = _state_positions(model, catalog)
+    graph.steps = _step_arrays(calls, model, state_count, graph.state_component)
     graph.transitions = TransitionList(graph.steps)
-    graph.successors = SuccessorLists(graph.steps, len(states))
+    graph.successors = SuccessorLists(graph.steps, state_count)
     return graph
 
 

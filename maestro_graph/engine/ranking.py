@@ -34,7 +34,6 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
-from operator import attrgetter
 from typing import Any, Literal
 
 import numpy as np
@@ -545,10 +544,7 @@ def _sink_costs(graph: AttackGraph) -> np.ndarray:
     """Per state, :func:`_sink_cost`, once per graph."""
     found = graph.memo.get("sink-costs")
     if found is None:
-        impacts = np.fromiter(
-            map(attrgetter("impact"), graph.states), dtype=float, count=graph.state_count
-        )
-        found = graph.memo["sink-costs"] = _minus_log(impacts / _IMPACT_SCALE)
+        found = graph.memo["sink-costs"] = _minus_log(graph.state_impact / _IMPACT_SCALE)
     return found
 
 
@@ -751,12 +747,12 @@ def _evidence_strengths(graph: AttackGraph) -> tuple[list[int], list[int]]:
             maturity = catalog.maturity_of(atlas_ids)
             return maturity.strength if maturity else 0
 
-        by_state = [strength(state.threat.atlas) for state in graph.states]
+        by_threat = [strength(threat.atlas) for threat in catalog.threats.values()]
+        by_state_array = np.array(by_threat, dtype=np.int64)[graph.state_threat]
+        by_state = by_state_array.tolist()
         steps = graph.steps
         by_rule = np.array([strength(rule.atlas) for rule in steps.rules] + [0], dtype=np.int64)
-        by_transition = np.maximum(
-            by_rule[steps.rule], np.array(by_state, dtype=np.int64)[steps.target]
-        ).tolist()
+        by_transition = np.maximum(by_rule[steps.rule], by_state_array[steps.target]).tolist()
         found = graph.memo["evidence_strengths"] = (by_state, by_transition)
     return found
 
@@ -899,9 +895,12 @@ def start_states(graph: AttackGraph, query: ChainQuery) -> list[int]:
 def _breach_starts(graph: AttackGraph) -> dict[Layer, list[int]]:
     """Per layer, the states a breach there may start from (those with a likelihood)."""
     by_layer: dict[Layer, list[int]] = {}
-    for state in graph.states:
-        if state.likelihood > 0:
-            by_layer.setdefault(state.component.layer, []).append(state.index)
+    layers = [component.layer for component in graph.model.components]
+    likely = np.flatnonzero(graph.state_likelihood > 0)
+    for index, component in zip(
+        likely.tolist(), graph.state_component[likely].tolist(), strict=True
+    ):
+        by_layer.setdefault(layers[component], []).append(index)
     return by_layer
 
 

@@ -291,13 +291,49 @@ class _EventBuilder:
         root: Any = None
         physical = 0
         record = self.record
+        fast = not record
         implicit_starts = self.implicit_starts
         # Plain scalars that may be numbers, booleans and the like, by text: resolved once each.
         resolved: dict[str, Any] = {}
         while True:
             event = get_event()
             kind = type(event)
-            if kind is yaml.ScalarEvent:
+            if (
+                kind is yaml.ScalarEvent
+                and fast
+                and stack
+                and event.tag is None
+                and not event.anchor
+            ):
+                # The common case, inline: a plain or quoted scalar without anchor or tag, in a
+                # mapping or a list, when no lines are recorded.
+                physical += 1
+                frame = stack[-1]
+                value = event.value
+                if event.implicit[0] and (not value or value[0] in implicit_starts):
+                    if value in resolved:
+                        value = resolved[value]
+                    else:
+                        value = resolved[value] = self.scalar(event)
+                if not frame.is_map:
+                    frame.size += 1
+                    frame.container.append(value)
+                    if len(frame.container) > self.max_items:
+                        raise self.fail(event, self.too_many_items())
+                elif frame.expect_key:
+                    if value is _MERGE or value in frame.container:
+                        self.attach(stack, value, 1, event)
+                    else:
+                        frame.size += 1
+                        frame.key = value
+                        frame.expect_key = False
+                elif frame.key is not _MERGE:
+                    frame.size += 1
+                    frame.container[frame.key] = value
+                    frame.expect_key = True
+                else:
+                    self.attach(stack, value, 1, event)
+            elif kind is yaml.ScalarEvent:
                 physical += 1
                 frame = stack[-1] if stack else None
                 at_key = frame is not None and frame.is_map and frame.expect_key

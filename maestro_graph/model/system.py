@@ -34,8 +34,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
+import numpy as np
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -220,6 +221,9 @@ class SystemModel(_ModelPart):
 
     _by_id: dict[str, Component] = PrivateAttr(default_factory=dict)
     _document: Document | None = PrivateAttr(default=None)
+    _flow_arrays: tuple[tuple[Flow, ...], tuple[Component, ...], FlowArrays] | None = PrivateAttr(
+        default=None
+    )
 
     @field_validator("maestro", mode="before")
     @classmethod
@@ -341,37 +345,94 @@ class SystemModel(_ModelPart):
         entry = set(attacker.entry or ()) if attacker else set()
         targets = set(attacker.targets or ()) if attacker else set()
         # Flows are compared only between components alike in everything else.
-        alike: dict[tuple, list[Component]] = defaultdict(list)
-        for c in self.components:
-            key = (
-                c.kind, c.layer, c.exposure, c.trust, c.criticality, tuple(sorted(c.controls)),
-                c.id in entry, c.id in targets,
-            )  # fmt: skip
-            alike[key].append(c)
-        candidates = {c.id for group in alike.values() if len(group) > 1 for c in group}
-        if not candidates:
+        alike: dict[tuple, int] = {}
+        profiles = (
+            (c.kind, c.layer, c.exposure, c.trust, c.criticality, tuple(sorted(c.controls)),
+             c.id in entry, c.id in targets)
+            for c in self.components
+        )  # fmt: skip
+        group = np.fromiter(
+            (alike.setdefault(profile, len(alike)) for profile in profiles),
+            np.int64,
+            len(self.components),
+        )
+        candidates = self._alike_in_flows(group)
+        if not len(candidates):
             return {}
-        where: dict[str, list[tuple[str, str, str, tuple[str, ...]]]] = {
-            c: [] for c in candidates
-        }
-        for flow in self.flows:
+        ids = [self.components[n].id for n in candidates.tolist()]
+        where: dict[str, list[tuple[str, str, str, tuple[str, ...]]]] = {c: [] for c in ids}
+        arrays = self.flow_arrays()
+        is_candidate = np.zeros(len(self.components), dtype=bool)
+        is_candidate[candidates] = True
+        touching = np.flatnonzero(is_candidate[arrays.source] | is_candidate[arrays.target])
+        for flow in (self.flows[n] for n in touching.tolist()):
             controls = flow.controls if len(flow.controls) < 2 else tuple(sorted(flow.controls))
             # The kind is a str enum: it sorts and hashes as its value.
-            if flow.source in candidates:
+            if flow.source in where:
                 where[flow.source].append(("out", flow.kind, flow.target, controls))
-            if flow.target in candidates:
+            if flow.target in where:
                 where[flow.target].append(("in", flow.kind, flow.source, controls))
         mapping: dict[str, str] = {}
-        for group in alike.values():
-            if len(group) < 2:
-                continue
-            first: dict[tuple, str] = {}
-            for c in group:
-                place = tuple(sorted(where[c.id]))
-                representative = first.setdefault(place, c.id)
-                if representative != c.id:
-                    mapping[c.id] = representative
+        first: dict[tuple, str] = {}
+        for position, component_id in zip(candidates.tolist(), ids, strict=True):
+            place = (int(group[position]), *sorted(where[component_id]))
+            representative = first.setdefault(place, component_id)
+            if representative != component_id:
+                mapping[component_id] = representative
         return mapping
+
+    def _alike_in_flows(self, group: np.ndarray) -> np.ndarray:
+        """Positions (ascending) of the components that share their ``group`` and a fingerprint
+        of their flows with another component.
+
+        The fingerprint (how many flows go in and out, and a sum of hashes of each flow's
+        kind, direction, other end and controls) is equal for components with the same flows,
+        so no twin is missed; the few that share one by chance are told apart by the exact
+        comparison that follows. It spares building and sorting every component's flows.
+        """
+        arrays = self.flow_arrays()
+        count = len(self.components)
+        if count < 2:
+            return np.zeros(0, dtype=np.int64)
+        # One code per (direction, kind, other end, controls) of a flow at a component.
+        outgoing = (arrays.kind * 2) * count + arrays.target
+        incoming = (arrays.kind * 2 + 1) * count + arrays.source
+        mixed = _mixed_hash(np.concatenate([outgoing, incoming]), np.tile(arrays.controls, 2))
+        at = np.concatenate([arrays.source, arrays.target])
+        fingerprint = np.zeros(count, dtype=np.uint64)
+        np.add.at(fingerprint, at, mixed)
+        degree = np.bincount(arrays.source, minlength=count) + (
+            np.bincount(arrays.target, minlength=count) << 32
+        )
+        keys = np.stack([group, fingerprint.view(np.int64), degree.astype(np.int64)], axis=1)
+        _, inverse, sizes = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+        shared = np.flatnonzero(sizes[inverse.ravel()] > 1)
+        # In the order of their groups' first components, then in model order.
+        return shared[np.lexsort((shared, group[shared]))]
+
+    def flow_arrays(self) -> FlowArrays:
+        """The flows as arrays (component positions, kind codes, controls codes), made once.
+
+        Examples
+        --------
+        >>> model = SystemModel.model_validate({
+        ...     "maestro": 1, "system": {"name": "s"},
+        ...     "components": [{"id": "a", "layer": "L3", "kind": "agent"},
+        ...                    {"id": "t", "layer": "L3", "kind": "tool"}],
+        ...     "flows": [{"from": "a", "to": "t", "kind": "invokes", "controls": ["x"]}],
+        ... })
+        >>> arrays = model.flow_arrays()
+        >>> arrays.source.tolist(), arrays.target.tolist(), arrays.controls.tolist()
+        ([0], [1], [1])
+        >>> list(FlowKind)[arrays.kind[0]]
+        <FlowKind.INVOKES: 'invokes'>
+        """
+        # Keyed by the flows and components themselves: a copy made with ``model_copy(update=...)``
+        # carries this cache over, but not the tuples it was made from.
+        made = self._flow_arrays
+        if made is None or made[0] is not self.flows or made[1] is not self.components:
+            made = self._flow_arrays = (self.flows, self.components, FlowArrays.of(self))
+        return made[2]
 
     def entry_components(self) -> tuple[Component, ...]:
         """Where the attacker starts: ``attacker.entry``, else untrusted components and public ones.
@@ -445,6 +506,58 @@ class SystemModel(_ModelPart):
         return dump_yaml(self.to_data())
 
 
+class FlowArrays(NamedTuple):
+    """A model's flows as arrays, one entry per flow in model order (see
+    :meth:`SystemModel.flow_arrays`)."""
+
+    #: Position of the flow's source (``from``) in ``components`` (-1: no such component).
+    source: np.ndarray
+    #: Position of the flow's target (``to``) in ``components`` (-1: no such component).
+    target: np.ndarray
+    #: Position of the flow's kind in :class:`FlowKind`.
+    kind: np.ndarray
+    #: 0 for a flow without controls; flows with the same set of controls share a code.
+    controls: np.ndarray
+
+    @classmethod
+    def of(cls, model: SystemModel) -> FlowArrays:
+        position = {c.id: n for n, c in enumerate(model.components)}
+        flows, count = model.flows, len(model.flows)
+        # -1 for an unknown component: reference_issues words that problem.
+        kind_code = {kind: n for n, kind in enumerate(FlowKind)}
+        control_code: dict[tuple[str, ...], int] = {(): 0}
+        return cls(
+            np.fromiter((position.get(f.source, -1) for f in flows), np.int64, count),
+            np.fromiter((position.get(f.target, -1) for f in flows), np.int64, count),
+            np.fromiter((kind_code[f.kind] for f in flows), np.int64, count),
+            np.fromiter(
+                (
+                    control_code.setdefault(tuple(sorted(f.controls)), len(control_code))
+                    if f.controls
+                    else 0
+                    for f in flows
+                ),
+                np.int64,
+                count,
+            ),
+        )
+
+
+_HASH_STEPS = tuple(
+    np.uint64(constant) for constant in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
+)
+
+
+def _mixed_hash(codes: np.ndarray, salts: np.ndarray) -> np.ndarray:
+    """A well-mixed 64-bit hash of each (code, salt) pair (the splitmix64 finaliser)."""
+    golden, first, second = _HASH_STEPS
+    with np.errstate(over="ignore"):
+        mixed = codes.astype(np.uint64) * golden + salts.astype(np.uint64)
+        mixed = (mixed ^ (mixed >> np.uint64(30))) * first
+        mixed = (mixed ^ (mixed >> np.uint64(27))) * second
+        return mixed ^ (mixed >> np.uint64(31))
+
+
 def reference_issues(model: SystemModel) -> list[tuple[tuple[str | int, ...], str]]:
     """Cross-reference problems of a model, each with the path of the offending value.
 
@@ -477,7 +590,7 @@ def reference_issues(model: SystemModel) -> list[tuple[tuple[str | int, ...], st
             first_index[component.id] = index
     known = first_index.keys()
     seen_flows: dict[tuple[str, str, FlowKind], int] = {}
-    for index, flow in enumerate(model.flows):
+    for index, flow in enumerate(model.flows if _flows_may_be_wrong(model) else ()):
         source, target = flow.source, flow.target
         if source not in known or target not in known:
             for end, field_name in ((source, "from"), (target, "to")):
@@ -518,6 +631,21 @@ def reference_issues(model: SystemModel) -> list[tuple[tuple[str | int, ...], st
                         )
                     )
     return issues
+
+
+def _flows_may_be_wrong(model: SystemModel) -> bool:
+    """False when every flow joins two known, different components and no two flows have the
+    same ends and kind (checked on the flow arrays, which the analysis then reuses); True
+    sends the flows through the check that words each problem."""
+    arrays = model.flow_arrays()
+    if not len(arrays.source):
+        return False
+    if (arrays.source < 0).any() or (arrays.target < 0).any():
+        return True
+    if (arrays.source == arrays.target).any():
+        return True
+    key = (arrays.source * len(model.components) + arrays.target) * len(FlowKind) + arrays.kind
+    return len(np.unique(key)) < len(key)
 
 
 def _location_text(loc: tuple[str | int, ...]) -> str:
