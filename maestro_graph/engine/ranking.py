@@ -593,37 +593,46 @@ def _cost_to_sink(
 def _relaxed_to_sink(
     graph: AttackGraph, ends: np.ndarray, keep: np.ndarray | None
 ) -> np.ndarray | None:
-    """:func:`_cost_to_sink` by rounds of relaxation, or None when it needs more rounds."""
-    sources, targets, costs, run_starts, run_sources = _relaxation_layout(graph, keep)
+    """:func:`_cost_to_sink` by rounds of relaxation, or None when it needs more rounds.
+
+    Round ``k`` gives every state the cheapest way to the sink of at most ``k`` steps, as a
+    round over every transition would, but it looks only at the transitions into the states
+    whose cost fell in the round before: the others offer nothing new.
+    """
+    sources, costs, target_starts = _relaxation_layout(graph, keep)
     distance = np.full(graph.state_count, math.inf)
     distance[ends] = _sink_costs(graph)[ends]
-    if not len(sources):
-        return distance
+    changed, fell = ends, np.zeros(graph.state_count, dtype=bool)
     for _ in range(RELAXATION_ROUNDS):
-        # Per state with transitions: its cheapest step plus what remains after it.
-        best = np.minimum.reduceat(costs + distance[targets], run_starts)
-        better = best < distance[run_sources]
+        counts = target_starts[changed + 1] - target_starts[changed]
+        taken = concatenated_ranges(target_starts[changed], counts)
+        offered = costs[taken] + np.repeat(distance[changed], counts)
+        into = sources[taken]
+        better = offered < distance[into]
         if not better.any():
             return distance
-        distance[run_sources[better]] = best[better]
+        into = into[better]
+        np.minimum.at(distance, into, offered[better])
+        fell[into] = True
+        changed = np.flatnonzero(fell)
+        fell[changed] = False
     return None
 
 
 def _relaxation_layout(
     graph: AttackGraph, keep: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The transitions (those ``keep`` marks, or all) ordered by source state: their sources,
-    targets and costs, where each source's run starts, and that run's source."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The transitions (those ``keep`` marks, or all) ordered by target state: their sources
+    and costs, and per state where its run starts (one more at the end)."""
     found = graph.memo.get("relaxation-layout") if keep is None else None
     if found is None:
-        order, _ = graph.successor_layout()
-        if keep is not None:
-            order = order[keep[order]]
-        sources, targets, costs = (column[order] for column in _transition_arrays(graph))
-        run_starts = (
-            np.flatnonzero(np.r_[True, sources[1:] != sources[:-1]]) if len(order) else order
-        )
-        found = (sources, targets, costs, run_starts, sources[run_starts])
+        sources, targets, costs = _transition_arrays(graph)
+        kept = np.arange(len(targets)) if keep is None else np.flatnonzero(keep)
+        # Within one target the order does not matter: the least offer wins whatever the order.
+        by_target = kept[np.argsort(targets[kept].astype(np.int32))]
+        counts = np.bincount(targets[kept], minlength=graph.state_count)
+        target_starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        found = (sources[by_target], costs[by_target], target_starts)
         if keep is None:
             graph.memo["relaxation-layout"] = found
     return found

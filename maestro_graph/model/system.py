@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from enum import StrEnum
+from operator import attrgetter
 from typing import Annotated, Any, Literal, NamedTuple
 
 import numpy as np
@@ -521,26 +522,45 @@ class FlowArrays(NamedTuple):
 
     @classmethod
     def of(cls, model: SystemModel) -> FlowArrays:
-        position = {c.id: n for n, c in enumerate(model.components)}
-        flows, count = model.flows, len(model.flows)
-        # -1 for an unknown component: reference_issues words that problem.
+        flows = model.flows
         kind_code = {kind: n for n, kind in enumerate(FlowKind)}
         control_code: dict[tuple[str, ...], int] = {(): 0}
+        # map() with C-level callables into lists: a third of the time of generators into
+        # np.fromiter on 300,000 flows.
+        controls = [
+            control_code.setdefault(tuple(sorted(c)), len(control_code)) if c else 0
+            for c in map(_CONTROLS, flows)
+        ]
         return cls(
-            np.fromiter((position.get(f.source, -1) for f in flows), np.int64, count),
-            np.fromiter((position.get(f.target, -1) for f in flows), np.int64, count),
-            np.fromiter((kind_code[f.kind] for f in flows), np.int64, count),
-            np.fromiter(
-                (
-                    control_code.setdefault(tuple(sorted(f.controls)), len(control_code))
-                    if f.controls
-                    else 0
-                    for f in flows
-                ),
-                np.int64,
-                count,
-            ),
+            *_positions(model),
+            _int_array(list(map(kind_code.__getitem__, map(_KIND, flows)))),
+            _int_array(controls),
         )
+
+
+_SOURCE, _TARGET, _KIND, _CONTROLS = (
+    attrgetter(name) for name in ("source", "target", "kind", "controls")
+)
+
+
+def _int_array(values: list[int]) -> np.ndarray:
+    return np.array(values, dtype=np.int64) if values else np.zeros(0, dtype=np.int64)
+
+
+def _positions(model: SystemModel) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``model.components`` of the flows' ends, -1 for an unknown component
+    (:func:`reference_issues` words that problem)."""
+    position = {c.id: n for n, c in enumerate(model.components)}
+    ends = []
+    for end in (_SOURCE, _TARGET):
+        # Names first, then positions: two passes take half the time of one that interleaves
+        # reading 300,000 flows with looking up 100,000 names.
+        names = list(map(end, model.flows))
+        try:
+            ends.append(_int_array(list(map(position.__getitem__, names))))
+        except KeyError:
+            ends.append(_int_array([position.get(name, -1) for name in names]))
+    return ends[0], ends[1]
 
 
 _HASH_STEPS = tuple(
