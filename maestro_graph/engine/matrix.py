@@ -145,7 +145,40 @@ def _step(
     run_starts = np.flatnonzero(np.r_[True, targets[1:] != targets[:-1]])
     # ``take`` gathers rows faster than fancy indexing does.
     gathered = np.take(rows, held, axis=0)
-    return targets[run_starts], np.bitwise_or.reduceat(gathered, run_starts, axis=0)
+    return targets[run_starts], _or_runs(gathered, run_starts)
+
+
+#: Rows of a run :func:`_or_runs` ORs one at a time; the rest of a longer run at once.
+_ROWS_ONE_AT_A_TIME = 8
+
+
+def _or_runs(rows: np.ndarray, run_starts: np.ndarray) -> np.ndarray:
+    """The OR of each run of ``rows`` (run ``k`` from ``run_starts[k]`` to the next start).
+
+    ``np.bitwise_or.reduceat`` along the first axis strides across the rows; most runs are a
+    few rows long, so ORing the first rows of every run at once, row after row, is twice as
+    fast, and what is left of the long runs goes to ``reduceat``.
+
+    Examples
+    --------
+    >>> rows = np.array([[1], [2], [4], [8], [16]], dtype=np.uint64)
+    >>> _or_runs(rows, np.array([0, 1, 4])).ravel().tolist()
+    [1, 14, 16]
+    """
+    lengths = np.diff(np.append(run_starts, len(rows)))
+    result = np.take(rows, run_starts, axis=0)
+    runs = np.flatnonzero(lengths > 1)
+    offset = 1
+    while len(runs) and offset < _ROWS_ONE_AT_A_TIME:
+        result[runs] |= np.take(rows, run_starts[runs] + offset, axis=0)
+        offset += 1
+        runs = runs[lengths[runs] > offset]
+    if len(runs):
+        rest = lengths[runs] - offset
+        taken = np.take(rows, concatenated_ranges(run_starts[runs] + offset, rest), axis=0)
+        starts = np.concatenate([[0], np.cumsum(rest)[:-1]])
+        result[runs] |= np.bitwise_or.reduceat(taken, starts, axis=0)
+    return result
 
 
 def _merge(states: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +188,7 @@ def _merge(states: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if not len(states):
         return states, rows
     run_starts = np.flatnonzero(np.r_[True, states[1:] != states[:-1]])
-    return states[run_starts], np.bitwise_or.reduceat(rows, run_starts, axis=0)
+    return states[run_starts], _or_runs(rows, run_starts)
 
 
 def _news(states: np.ndarray, rows: np.ndarray, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -355,9 +388,7 @@ def _count_chunk(
         starts, (starting, bit // 64), np.left_shift(np.uint64(1), (bit % 64).astype(np.uint64))
     )
     moved = _row_reach(arrays, starts, home, max_hops)
-    per_component = np.bitwise_or.reduceat(
-        moved[arrays.by_component], arrays.component_starts, axis=0
-    )
+    per_component = _or_runs(np.take(moved, arrays.by_component, axis=0), arrays.component_starts)
     pairs = _BITS_IN_BYTE[per_component.view(np.uint8)].sum(axis=1)
     return np.bincount(arrays.component_layer, weights=pairs, minlength=len(Layer)).astype(np.int64)
 
