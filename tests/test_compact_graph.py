@@ -131,3 +131,12 @@ def test_a_model_without_flows_has_no_transitions_between_components() -> None:
     graph = build_attack_graph(model, CATALOG)
     assert all(t.flow is None for t in graph.transitions)
     assert len(graph.steps) == graph.transition_count
+
+
+@PROPERTY_SETTINGS
+@given(st.one_of(small_models(), guarded_models()))
+def test_the_transitions_by_target_are_each_transition_once_in_target_order(model) -> None:
+    steps = build_attack_graph(model, CATALOG).steps
+    assert sorted(steps.by_target.tolist()) == list(range(len(steps)))
+    targets = steps.target[steps.by_target]
+    assert (targets[1:] >= targets[:-1]).all()

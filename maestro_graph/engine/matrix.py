@@ -99,7 +99,7 @@ def _arrays(graph: AttackGraph) -> _Arrays:
     state_component = in_id_order[graph.state_component]
     transition_sources, transition_targets = graph.steps.source, graph.steps.target
     by_source, source_starts = graph.successor_layout()
-    order = np.argsort(transition_targets, kind="stable")
+    order = graph.steps.by_target  # within one target the order does not matter for an OR
     targets = transition_targets[order]
     distinct_targets, target_starts = np.unique(targets, return_index=True)
     by_component = np.argsort(state_component, kind="stable")

@@ -23,9 +23,9 @@ import functools
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -154,6 +154,8 @@ class StepArrays:
     component_ids: tuple[str, ...] = ()
     #: Governed component id -> {control: the guards that provide it, in id order}.
     guards: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    #: The transition indexes ordered by target state (by source within one).
+    by_target: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
     def empty(cls) -> StepArrays:
@@ -237,7 +239,11 @@ class _MadeOnFirstUse(Sequence[_Item]):
         return len(self._made)
 
     def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
+        if index.__class__ is int:  # the common case first: a search asks thousands of times
+            found = self._made[index]
+            if found is not None:
+                return found
+        elif isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         found = self._made[index]
         if found is None:
@@ -307,6 +313,11 @@ class StateIndex(Mapping[tuple[str, str], int]):
     def __len__(self) -> int:
         return sum(len(self._offsets[c.kind]) for c in self._model.components)
 
+    def states_of(self, component_id: str) -> range:
+        """The indexes of one component's states (consecutive)."""
+        first = self._first[component_id]
+        return range(first, first + len(self._offsets[self._model.component(component_id).kind]))
+
 
 def source_layout(source: np.ndarray, state_count: int) -> tuple[np.ndarray, np.ndarray]:
     """Transition indexes ordered by source state (ascending within one state), and per state
@@ -340,6 +351,19 @@ class SuccessorLists(_MadeOnFirstUse[list[int]]):
         """The compressed sparse row layout: transition indexes ordered by source state (in
         ascending order within one), and per state where its run starts (one more at the end)."""
         return self._order, self._starts
+
+
+class ComponentProfile(NamedTuple):
+    """What a component's states depend on; components alike share one (see
+    :attr:`AttackGraph.component_profiles`)."""
+
+    kind: str
+    trust: Trust
+    criticality: int
+    controls: tuple[str, ...]
+    is_entry: bool  # a default or named entry
+    is_named_entry: bool  # named in ``attacker.entry``
+    is_sink: bool  # attacker-visible (see is_sink)
 
 
 @dataclass
@@ -386,6 +410,26 @@ class AttackGraph:
         default_factory=lambda: np.zeros(0), repr=False, compare=False
     )
     state_entry: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
+    #: Per component (model order): its position in ``component_profiles``, what the states
+    #: of components alike depend on (kind, trust, ..., whether it is a sink).
+    component_profile: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False, compare=False
+    )
+    component_profiles: tuple[ComponentProfile, ...] = field(default=(), repr=False, compare=False)
+
+    def start_likelihoods(self) -> np.ndarray:
+        """Per state, :attr:`State.start_likelihood` (made once)."""
+        found = self.memo.get("start-likelihoods")
+        if found is None:
+            entry, likelihood = self.state_entry, self.state_likelihood
+            found = self.memo["start-likelihoods"] = np.where(np.isnan(entry), likelihood, entry)
+        return found
+
+    def per_component(self, test: Callable[[ComponentProfile], bool]) -> np.ndarray:
+        """Per component (model order), ``test`` of its profile, as a boolean array: one call
+        per profile, not per component."""
+        table = np.array([test(profile) for profile in self.component_profiles], dtype=bool)
+        return table[self.component_profile] if len(table) else np.zeros(0, dtype=bool)
     #: The transitions as arrays (what ``transitions`` makes its objects from).
     steps: StepArrays = field(default_factory=StepArrays.empty, repr=False, compare=False)
     #: What later stages work out once per graph (evidence strengths, watchers), by name.
@@ -1047,7 +1091,8 @@ def _step_arrays(
     likelihood = row_likelihood[row].astype(float) if len(row) else np.zeros(0)
     reductions = row_reductions[row].astype(np.int32) if len(row) else np.zeros(0, np.int32)
 
-    pair = source * max(state_count, 1) + target
+    # Pairs by target first: the transitions by target state then come without another sort.
+    pair = target * max(state_count, 1) + source
     by_pair = np.argsort(pair, kind="stable")  # candidates of one pair: in the order found
     sorted_pairs = pair[by_pair]
     changes = np.ones(len(pair), dtype=bool)
@@ -1057,6 +1102,8 @@ def _step_arrays(
     best = _preferred(calls, by_pair, starts, counts, flow, rule, likelihood)
     numbered = np.argsort(by_pair[starts], kind="stable")  # by first occurrence
     chosen = best[numbered]
+    by_target = np.empty(len(numbered), dtype=np.int64)
+    by_target[numbered] = np.arange(len(numbered))
 
     several = counts[numbered] > 1
     alternative_start = np.concatenate([[0], np.cumsum(np.where(several, counts[numbered], 0))])
@@ -1081,6 +1128,7 @@ def _step_arrays(
         state_component,
         tuple(c.id for c in model.components),
         calls.surroundings.guards,
+        by_target,
     )
 
 
@@ -1247,6 +1295,8 @@ def _build(
         state_count += len(offsets[component.kind])
     _fill_states(graph, profile_rows, component_profile)
     graph.state_index = StateIndex(model, first, offsets)
+    graph.component_profile = np.array(component_profile, dtype=np.int64)
+    graph.component_profiles = tuple(ComponentProfile(*profile) for profile in profiles)
 
     by_flow, self_rules = _rules_by_flow(catalog)
     applicable = _Applicability(catalog, offsets)

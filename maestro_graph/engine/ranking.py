@@ -44,6 +44,7 @@ from maestro_graph.engine.propagation import (
     TRUSTED_PUBLIC_WRITE_SHARE,
     AttackGraph,
     State,
+    StateIndex,
     Transition,
     chain_impact,
     concatenated_ranges,
@@ -522,14 +523,14 @@ def _chain_ends(graph: AttackGraph) -> np.ndarray:
     """Per state, whether a chain may end there when no target filter applies (once per graph)."""
     found = graph.memo.get("chain-ends")
     if found is None:
-        components, threats = graph.model.components, tuple(graph.catalog.threats.values())
-        untrusted = np.array([c.trust is Trust.UNTRUSTED for c in components], dtype=bool)
-        at_sink = np.zeros(len(components), dtype=bool)
-        at_sink[[n for n, c in enumerate(components) if c.id in graph.sinks]] = True
-        ends = np.array([t.ends_chains for t in threats])
+        threats = tuple(graph.catalog.threats.values())
+        untrusted = graph.per_component(lambda profile: profile.trust is Trust.UNTRUSTED)
+        at_sink = graph.per_component(lambda profile: profile.is_sink)
+        anywhere = np.array([t.ends_chains == "anywhere" for t in threats], dtype=bool)
+        sink_only = np.array([t.ends_chains == "sink" for t in threats], dtype=bool)
         reads = np.array([t.capability is Capability.READ for t in threats], dtype=bool)
         component, threat = graph.state_component, graph.state_threat
-        ends_here = (ends[threat] == "anywhere") | ((ends[threat] == "sink") & at_sink[component])
+        ends_here = anywhere[threat] | (sink_only[threat] & at_sink[component])
         # An untrusted component is the attacker's own: only data carried out to it ends a chain.
         ends_here &= ~untrusted[component] | reads[threat]
         found = graph.memo["chain-ends"] = ends_here
@@ -627,10 +628,14 @@ def _relaxation_layout(
     found = graph.memo.get("relaxation-layout") if keep is None else None
     if found is None:
         sources, targets, costs = _transition_arrays(graph)
-        kept = np.arange(len(targets)) if keep is None else np.flatnonzero(keep)
-        # Within one target the order does not matter: the least offer wins whatever the order.
-        by_target = kept[np.argsort(targets[kept].astype(np.int32))]
-        counts = np.bincount(targets[kept], minlength=graph.state_count)
+        kept = targets if keep is None else targets[keep]
+        by_target = graph.steps.by_target
+        if keep is not None or len(by_target) != len(targets):
+            # Within one target the order does not matter: the least offer wins in any order.
+            by_target = np.argsort(kept.astype(np.int32))
+            if keep is not None:
+                by_target = np.flatnonzero(keep)[by_target]
+        counts = np.bincount(kept, minlength=graph.state_count)
         target_starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         found = (sources[by_target], costs[by_target], target_starts)
         if keep is None:
@@ -948,14 +953,9 @@ def reached_from_upstream(graph: AttackGraph) -> frozenset[int]:
     is_entry[entries] = True
     origins = np.array(entries, dtype=np.int64)[origin]
     elsewhere = is_entry[reached] & (component[reached] != component[origins])
-    for source, target, value in zip(
-        origins[elsewhere].tolist(),
-        reached[elsewhere].tolist(),
-        likelihood[elsewhere].tolist(),
-        strict=True,
-    ):
-        if value >= UPSTREAM_SHARE * graph.states[target].start_likelihood:
-            feeds[source].add(target)
+    strong = elsewhere & (likelihood >= UPSTREAM_SHARE * graph.start_likelihoods()[reached])
+    for source, target in zip(origins[strong].tolist(), reached[strong].tolist(), strict=True):
+        feeds[source].add(target)
     return frozenset(_fed_from_outside_their_cycle(feeds))
 
 
@@ -976,7 +976,7 @@ def _upstream_reach(graph: AttackGraph) -> tuple[np.ndarray, np.ndarray, np.ndar
     is_entry[entries] = True
     near = _near(graph, is_entry, UPSTREAM_REACH - 1)
     origin = np.arange(len(entries), dtype=np.int64)
-    value = np.array([graph.states[i].start_likelihood for i in entries.tolist()], dtype=float)
+    value = graph.start_likelihoods()[entries]
     best_key, best_value = origin * count + entries, value
     order = np.argsort(best_key)
     best_key, best_value = best_key[order], best_value[order]
@@ -1041,7 +1041,8 @@ def _fed_from_outside_their_cycle(feeds: dict[int, set[int]]) -> set[int]:
     are in one strongly connected component of the feeds: one linear pass (Tarjan), not a
     search from every entry.
     """
-    component = _strongly_connected(feeds)
+    # Entries that feed none are no origin: leave them out of the walk.
+    component = _strongly_connected({origin: fed for origin, fed in feeds.items() if fed})
     return {
         target
         for origin, targets in feeds.items()
@@ -1344,9 +1345,21 @@ def twin_order(graph: AttackGraph, query: ChainQuery) -> list[str | None]:
         for group in set(sibling_groups(graph).values()):
             ordered = sorted(group)
             before.update(zip(ordered[1:], ordered, strict=False))
-        by_component = np.array([before.get(c.id) for c in graph.model.components], dtype=object)
-        found = graph.memo["twin-order"] = by_component[graph.state_component].tolist()
+        found = [None] * graph.state_count
+        states_of = _states_of(graph)
+        for component_id, twin in before.items():
+            run = states_of(component_id)
+            found[run.start : run.stop] = [twin] * len(run)
+        graph.memo["twin-order"] = found
     return found
+
+
+def _states_of(graph: AttackGraph) -> Callable[[str], range]:
+    """A function from a component id to the indexes of its states (consecutive)."""
+    index = graph.state_index
+    if not isinstance(index, StateIndex):
+        raise TypeError("the attack graph was not made by build_attack_graph")
+    return index.states_of
 
 
 def _search(graph: AttackGraph, query: ChainQuery) -> list[tuple[int, ...]]:
@@ -1752,17 +1765,17 @@ def conditional_steps(graph: AttackGraph) -> list[bool]:
     steps = graph.steps
     source, target = steps.source, steps.target
     # Flow kinds as small codes (-1: a step inside one component) keep this one array pass.
-    code = {kind: n for n, kind in enumerate(FlowKind)}
-    kinds = np.append(_flow_kind_codes(graph), -1)[steps.flow]
-    directions = np.array([rule.via.direction for rule in steps.rules] + [""])[steps.rule]
+    kinds = np.append(_flow_kind_codes(graph), -1)
+
+    def through(kind: FlowKind, direction: str) -> np.ndarray:
+        """Per transition: whether its rule goes ``direction`` along a flow of ``kind``."""
+        on_flow = (kinds == list(FlowKind).index(kind))[steps.flow]
+        rule_goes = np.array([r.via.direction == direction for r in steps.rules] + [False])
+        return on_flow & rule_goes[steps.rule]
+
     flags = holds_data[source] & in_transit[target]
-    flags |= (kinds == code[FlowKind.INVOKES]) & (directions == "reverse")
-    flags |= (
-        (kinds == code[FlowKind.DATA])
-        & (directions == "forward")
-        & service_content[source]
-        & store[target]
-    )
+    flags |= through(FlowKind.INVOKES, "reverse")
+    flags |= through(FlowKind.DATA, "forward") & service_content[source] & store[target]
     return flags.tolist()
 
 
@@ -1772,8 +1785,17 @@ def _component_kinds(graph: AttackGraph) -> tuple[list[str], np.ndarray]:
     found = graph.memo.get("component-kinds")
     if found is None:
         position: dict[str, int] = {}
-        codes = [position.setdefault(c.kind, len(position)) for c in graph.model.components]
-        found = graph.memo["component-kinds"] = (list(position), np.array(codes, dtype=np.int64))
+        if len(graph.component_profile) == len(graph.model.components):
+            by_profile = [
+                position.setdefault(p.kind, len(position)) for p in graph.component_profiles
+            ]
+            codes = np.array(by_profile, dtype=np.int64)[graph.component_profile]
+        else:  # a graph made without the builder
+            codes = np.array(
+                [position.setdefault(c.kind, len(position)) for c in graph.model.components],
+                dtype=np.int64,
+            )
+        found = graph.memo["component-kinds"] = (list(position), codes)
     return found
 
 
