@@ -8,9 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import maestro_graph as mg
+from maestro_graph.engine.detection import telemetry_watchers, watcher_modes
+from maestro_graph.engine.ranking import _watchers
 from maestro_graph.model import Flow, FlowKind, SystemModel
 
-from .strategies import PROPERTY_SETTINGS, guarded_models, small_models, twinned_models
+from .strategies import CATALOG, PROPERTY_SETTINGS, guarded_models, small_models, twinned_models
 
 
 def plain_interchangeable(model: SystemModel) -> dict[str, str]:
@@ -76,3 +78,19 @@ def test_a_copy_with_other_flows_has_its_own_arrays() -> None:
     after = changed.flow_arrays()
     assert after.source[0] == before.target[0] and after.target[0] == before.source[0]
     assert model.flow_arrays() is before
+
+
+@PROPERTY_SETTINGS
+@given(st.one_of(small_models(), guarded_models()))
+def test_telemetry_from_the_arrays_is_what_the_detection_module_says(model: SystemModel) -> None:
+    graph = mg.analyze(model).attack_graph
+    assert _watchers(graph) == (
+        telemetry_watchers(model, CATALOG),
+        watcher_modes(model, CATALOG),
+    )
+
+
+def test_telemetry_of_the_examples_from_the_arrays() -> None:
+    for name in mg.example_names():
+        model = mg.example(name)
+        assert _watchers(mg.analyze(model).attack_graph)[0] == telemetry_watchers(model, CATALOG)

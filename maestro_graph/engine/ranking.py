@@ -31,7 +31,7 @@ import heapq
 import itertools
 import math
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, Literal
@@ -39,7 +39,7 @@ from typing import Any, Literal
 import numpy as np
 
 from maestro_graph.catalog.types import Capability, Maturity, Threat, WatchMode
-from maestro_graph.engine.detection import Step, telemetry_watchers, watcher_modes, watchers_seeing
+from maestro_graph.engine.detection import Step, watcher_modes, watchers_seeing
 from maestro_graph.engine.propagation import (
     TRUSTED_PUBLIC_WRITE_SHARE,
     AttackGraph,
@@ -48,6 +48,7 @@ from maestro_graph.engine.propagation import (
     Transition,
     chain_impact,
     concatenated_ranges,
+    minus_log,
 )
 from maestro_graph.engine.risk import Band, band_for
 from maestro_graph.engine.threats import AtlasEvidence, atlas_links
@@ -545,24 +546,8 @@ def _sink_costs(graph: AttackGraph) -> np.ndarray:
     """Per state, :func:`_sink_cost`, once per graph."""
     found = graph.memo.get("sink-costs")
     if found is None:
-        found = graph.memo["sink-costs"] = _minus_log(graph.state_impact / _IMPACT_SCALE)
+        found = graph.memo["sink-costs"] = minus_log(graph.state_impact / _IMPACT_SCALE)
     return found
-
-
-def _minus_log(values: np.ndarray) -> np.ndarray:
-    """``-math.log`` of each value, computed once per distinct value.
-
-    A graph has few distinct likelihoods and impacts (a rule's likelihood times its controls'),
-    and math.log, not NumPy's vectorised log, gives the very sums a Python search makes.
-
-    Examples
-    --------
-    >>> _minus_log(np.array([1.0, 0.5, 1.0])).tolist() == [0.0, math.log(2), 0.0]
-    True
-    """
-    distinct = np.unique(values)  # hashed, not sorted with an inverse: fast on millions
-    costs = np.array([-math.log(value) for value in distinct.tolist()], dtype=float)
-    return costs[np.searchsorted(distinct, values)]
 
 
 #: Rounds of relaxation :func:`_cost_to_sink` makes before it hands over to Dijkstra: a round
@@ -672,7 +657,10 @@ def _step_costs(graph: AttackGraph) -> np.ndarray:
     """Per transition, its cost ``-ln likelihood``, once per graph."""
     found = graph.memo.get("step-costs")
     if found is None:
-        found = graph.memo["step-costs"] = _minus_log(graph.steps.likelihood)
+        steps = graph.steps
+        found = graph.memo["step-costs"] = (
+            steps.cost if len(steps.cost) == len(steps) else minus_log(steps.likelihood)
+        )
     return found
 
 
@@ -794,23 +782,59 @@ def evidence_holds(strengths: Sequence[int], maturity: Maturity, on: EvidenceSco
     return max(strengths) >= maturity.strength
 
 
-def _watchers(graph: AttackGraph) -> tuple[dict[str, tuple[str, ...]], dict[str, WatchMode]]:
+def _watchers(
+    graph: AttackGraph,
+) -> tuple[Mapping[str, tuple[str, ...]], dict[str, WatchMode]]:
+    """:func:`~maestro_graph.engine.detection.telemetry_watchers` and the watchers' modes, from
+    the flow arrays (once per graph): a large model has few watchers among many flows."""
     found = graph.memo.get("watchers")
     if found is None:
-        model, catalog, steps = graph.model, graph.catalog, graph.steps
-        # Narrowed with the per-graph codes: a large model has few watchers and telemetry flows.
+        model, catalog = graph.model, graph.catalog
         kind_names, kind_codes = _component_kinds(graph)
         watching = np.array([name in catalog.watchers for name in kind_names], dtype=bool)
-        candidates = np.flatnonzero(watching[kind_codes]).tolist()
+        watching = watching[kind_codes]
+        candidates = np.flatnonzero(watching).tolist()
         modes = watcher_modes(model, catalog, among=[model.components[n] for n in candidates])
-        telemetry_code = list(FlowKind).index(FlowKind.TELEMETRY)
-        reporting = np.flatnonzero(_flow_kind_codes(graph) == telemetry_code).tolist()
-        flows = [steps.flows[n] for n in reporting]
-        found = graph.memo["watchers"] = (
-            telemetry_watchers(model, catalog, flows=flows, modes=modes),
-            modes,
-        )
+        found = graph.memo["watchers"] = (_TelemetryToWatchers(graph, watching), modes)
     return found
+
+
+class _TelemetryToWatchers(Mapping[str, tuple[str, ...]]):
+    """Component id -> the watchers (``watching``, per component) it sends telemetry to, each
+    once and in id order, no component watching itself: what
+    :func:`~maestro_graph.engine.detection.telemetry_watchers` gives, worked out from the flow
+    arrays per component when asked (chains pass a few components of thousands)."""
+
+    def __init__(self, graph: AttackGraph, watching: np.ndarray) -> None:
+        model = graph.model
+        self._components, self._states_of = model.components, _states_of(graph)
+        self._state_component = graph.state_component
+        arrays, count = model.flow_arrays(), len(model.components)
+        telemetry = list(FlowKind).index(FlowKind.TELEMETRY)
+        sends = (arrays.kind == telemetry) & (arrays.source != arrays.target)
+        sends[sends] = watching[arrays.target[sends]]
+        pairs = np.unique(arrays.source[sends] * count + arrays.target[sends])
+        sources, self._targets = pairs // count, pairs % count
+        self._sources, self._starts = np.unique(sources, return_index=True)
+        self._stops = np.append(self._starts[1:], len(sources))
+
+    def __getitem__(self, component_id: str) -> tuple[str, ...]:
+        states = self._states_of(component_id)  # raises KeyError for an unknown id
+        if len(states):
+            position = int(self._state_component[states.start])
+        else:  # a kind without threats: no chain passes it, but the mapping still answers
+            position = next(n for n, c in enumerate(self._components) if c.id == component_id)
+        at = int(np.searchsorted(self._sources, position))
+        if at == len(self._sources) or self._sources[at] != position:
+            raise KeyError(component_id)
+        targets = self._targets[self._starts[at] : self._stops[at]].tolist()
+        return tuple(sorted(self._components[n].id for n in targets))
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._components[n].id for n in self._sources.tolist())
+
+    def __len__(self) -> int:
+        return len(self._sources)
 
 
 def _seen_for_good(graph: AttackGraph, path: Sequence[int]) -> bool:
@@ -1407,7 +1431,7 @@ def _starts(space: _SearchSpace) -> list[tuple[int, float]]:
         and (not filters_evidence or space.may_start(index))
     ]
     likelihoods = np.array([states[index].start_likelihood for index in picked], dtype=float)
-    return list(zip(picked, _minus_log(likelihoods).tolist(), strict=True))
+    return list(zip(picked, minus_log(likelihoods).tolist(), strict=True))
 
 
 def _budget_warning(query: ChainQuery) -> SearchBudgetWarning:
