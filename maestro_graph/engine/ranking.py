@@ -589,11 +589,16 @@ def _relaxed_to_sink(
     distance = np.full(graph.state_count, math.inf)
     distance[ends] = _sink_costs(graph)[ends]
     changed, fell = ends, np.zeros(graph.state_count, dtype=bool)
-    for _ in range(RELAXATION_ROUNDS):
-        counts = target_starts[changed + 1] - target_starts[changed]
-        taken = concatenated_ranges(target_starts[changed], counts)
-        offered = costs[taken] + np.repeat(distance[changed], counts)
-        into = sources[taken]
+    into_each = np.diff(target_starts)  # per state, how many transitions go into it
+    for round_number in range(RELAXATION_ROUNDS):
+        if round_number == 0:
+            # Every state reached ends here: one pass over every transition (the unreached
+            # offer infinity and improve nothing) spares gathering the ranges of most states.
+            into, offered = sources, costs + np.repeat(distance, into_each)
+        else:
+            counts = into_each[changed]
+            taken = concatenated_ranges(target_starts[changed], counts)
+            into, offered = sources[taken], costs[taken] + np.repeat(distance[changed], counts)
         better = offered < distance[into]
         if not better.any():
             return distance
