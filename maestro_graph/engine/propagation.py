@@ -374,8 +374,8 @@ class AttackGraph:
 
     Attributes
     ----------
-    states : list of State
-        Indexed by ``State.index``.
+    states : sequence of State
+        Indexed by ``State.index``; each object is made on first use from the per-state arrays.
     transitions : list of Transition
         Indexed by ``Transition.index``; at most one per ordered pair of states (the most likely
         rule and flow; ties broken by rule id, then flow kind).
