@@ -592,8 +592,8 @@ def _relaxed_to_sink(
     into_each = np.diff(target_starts)  # per state, how many transitions go into it
     for round_number in range(RELAXATION_ROUNDS):
         if round_number == 0:
-            # Every state reached ends here: one pass over every transition (the unreached
-            # offer infinity and improve nothing) spares gathering the ranges of most states.
+            # The states whose cost fell are the ends, most of the graph: one pass over every
+            # transition (those into other states offer infinity) spares gathering their ranges.
             into, offered = sources, costs + np.repeat(distance, into_each)
         else:
             counts = into_each[changed]
@@ -620,11 +620,9 @@ def _relaxation_layout(
         sources, targets, costs = _transition_arrays(graph)
         kept = targets if keep is None else targets[keep]
         by_target = graph.steps.by_target
-        if keep is not None or len(by_target) != len(targets):
+        if keep is not None:
             # Within one target the order does not matter: the least offer wins in any order.
-            by_target = np.argsort(kept.astype(np.int32))
-            if keep is not None:
-                by_target = np.flatnonzero(keep)[by_target]
+            by_target = np.flatnonzero(keep)[np.argsort(kept.astype(np.int32))]
         counts = np.bincount(kept, minlength=graph.state_count)
         target_starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         found = (sources[by_target], costs[by_target], target_starts)
@@ -659,14 +657,8 @@ def _dijkstra_to_sink(graph: AttackGraph, ends: np.ndarray, keep: np.ndarray | N
 
 
 def _step_costs(graph: AttackGraph) -> np.ndarray:
-    """Per transition, its cost ``-ln likelihood``, once per graph."""
-    found = graph.memo.get("step-costs")
-    if found is None:
-        steps = graph.steps
-        found = graph.memo["step-costs"] = (
-            steps.cost if len(steps.cost) == len(steps) else minus_log(steps.likelihood)
-        )
-    return found
+    """Per transition, its cost ``-ln likelihood`` (worked out by the build)."""
+    return graph.steps.cost
 
 
 class _Outgoing:
@@ -1814,16 +1806,9 @@ def _component_kinds(graph: AttackGraph) -> tuple[list[str], np.ndarray]:
     found = graph.memo.get("component-kinds")
     if found is None:
         position: dict[str, int] = {}
-        if len(graph.component_profile) == len(graph.model.components):
-            by_profile = [
-                position.setdefault(p.kind, len(position)) for p in graph.component_profiles
-            ]
-            codes = np.array(by_profile, dtype=np.int64)[graph.component_profile]
-        else:  # a graph made without the builder
-            codes = np.array(
-                [position.setdefault(c.kind, len(position)) for c in graph.model.components],
-                dtype=np.int64,
-            )
+        # Kinds through the profiles, which come in the order of their first components.
+        by_profile = [position.setdefault(p.kind, len(position)) for p in graph.component_profiles]
+        codes = np.array(by_profile, dtype=np.int64)[graph.component_profile]
         found = graph.memo["component-kinds"] = (list(position), codes)
     return found
 
